@@ -1,0 +1,39 @@
+"""Who may do what. Territory scope is applied separately, by `scope`."""
+
+from __future__ import annotations
+
+from .models import Role
+
+EDITORS = {Role.VOLUNTEER, Role.FACILITATOR, Role.MUNICIPAL_OFFICER, Role.ADMIN}
+IMPORTERS = {Role.MUNICIPAL_OFFICER, Role.DATA_OFFICER, Role.ADMIN}
+MERGERS = {Role.MUNICIPAL_OFFICER, Role.DATA_OFFICER, Role.ADMIN}
+AUDITORS = {Role.DATA_OFFICER, Role.ADMIN}
+TERRITORY_ADMINS = {Role.DATA_OFFICER, Role.ADMIN}
+
+
+def _role(user) -> str | None:
+    return getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+
+
+def can_view_registry(user) -> bool:
+    return _role(user) is not None
+
+
+def can_edit_registry(user) -> bool:
+    return _role(user) in EDITORS
+
+
+def can_import(user) -> bool:
+    return _role(user) in IMPORTERS
+
+
+def can_review_duplicates(user) -> bool:
+    return _role(user) in MERGERS
+
+
+def can_view_audit(user) -> bool:
+    return _role(user) in AUDITORS
+
+
+def can_manage_territory(user) -> bool:
+    return _role(user) in TERRITORY_ADMINS

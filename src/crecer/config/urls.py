@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from crecer.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+    path("", include("crecer.accounts.urls")),
+    path("", include("crecer.registry.urls")),
+]
