@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import pytest
 
-os.environ.setdefault("CRECER_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 
 @dataclass

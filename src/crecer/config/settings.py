@@ -145,6 +145,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Uploads: refuse anything larger than this for imports (bytes).
 CRECER_IMPORT_MAX_BYTES = int(os.environ.get("CRECER_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))

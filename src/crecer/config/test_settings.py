@@ -1,0 +1,6 @@
+"""Settings for the test suite: the real settings, with tasks run inline and a fast hasher."""
+
+from .settings import *  # noqa: F403
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
