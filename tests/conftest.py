@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pytest
 
 
-
 @dataclass
 class Tree:
     country: object

@@ -46,6 +46,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
     @classmethod
     def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
         raw = "crc_" + secrets.token_urlsafe(32)

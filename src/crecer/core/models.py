@@ -67,6 +67,9 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["actor", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.entity}"
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("audit events are append-only")
@@ -75,5 +78,3 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
 
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.entity}"
