@@ -37,3 +37,7 @@ def can_view_audit(user) -> bool:
 
 def can_manage_territory(user) -> bool:
     return _role(user) in TERRITORY_ADMINS
+
+
+def can_manage_users(user) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or _role(user) == Role.ADMIN

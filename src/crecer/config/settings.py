@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs page (Swagger UI) from its own static files, no CDN
     "axes",
     "django_tasks",
     "django_tasks_db",

@@ -9,4 +9,9 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include("crecer.accounts.urls")),
     path("", include("crecer.registry.urls")),
+    path("", include("crecer.dedup.urls")),
+    path("territory/", include("crecer.territory.urls")),
+    path("audit/", include("crecer.core.urls")),
+    path("", include("crecer.imports.urls")),
+    path("api/v1/", include("crecer.api.urls")),
 ]

@@ -14,7 +14,7 @@ from crecer.core.models import AuditAction
 from crecer.territory.models import OrgUnit
 
 from .identifiers import search_name
-from .models import Household, Person, PersonRole, Relationship, RoleKind
+from .models import Household, Person, PersonRole, Relationship, RelationshipKind, RoleKind
 from .validation import clean_expected_delivery, clean_household, clean_person
 
 
@@ -125,6 +125,27 @@ def link_person(*, actor, person: Person, household: Household, roles: list[str]
                      territory_path=household.territory.path, person_id=person.pk,
                      note=f"linked to household {household.pk}")
     return person
+
+
+def relate_persons(*, actor, from_person: Person, to_person: Person, kind: str) -> Relationship:
+    """Record that `from_person` is the `kind` of `to_person` (e.g. when a linked child joins
+    her caregiver's household); an existing relationship between the two is updated."""
+    _check(actor, from_person.territory)
+    _check(actor, to_person.territory)
+    if kind not in RelationshipKind.values:
+        raise ValidationError({"kind": _("Unknown relationship “%(value)s”.") % {"value": kind}})
+    with transaction.atomic():
+        rel, created = Relationship.objects.get_or_create(
+            from_person=from_person, to_person=to_person, defaults={"kind": kind})
+        if created or rel.kind != kind:
+            old = None if created else rel.kind
+            rel.kind = kind
+            rel.save(update_fields=["kind", "updated_at"])
+            audit.record(actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE,
+                         obj=rel, changes={"kind": [old, kind],
+                                           "from_person_id": [None, str(from_person.pk)]},
+                         territory_path=to_person.territory.path, person_id=to_person.pk)
+    return rel
 
 
 def set_pregnancy(*, actor, person: Person, expected_delivery_date: Any) -> PersonRole:

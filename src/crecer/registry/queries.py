@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Trim
 
 from crecer.accounts.scope import within
 
 from .identifiers import fold
-from .models import Household, Person
+from .models import Household, Person, PersonRole, Relationship, RoleKind
 
 
 def households_for(user) -> QuerySet[Household]:
@@ -49,3 +50,35 @@ def search_persons(user, text: str, *, territory_id: int | None = None, limit: i
 def search_households(user, text: str, limit: int = 50) -> QuerySet[Household]:
     ids = search_persons(user, text, limit=500).values_list("household_id", flat=True)
     return households_for(user).filter(pk__in=list(ids)).order_by("code")[:limit]
+
+
+def with_summary(households: QuerySet[Household]) -> QuerySet[Household]:
+    """Annotate each household with `caregiver_name` and `member_count` in the same query
+    (two correlated subqueries), so that lists show them without one query per row."""
+    members = Person.objects.filter(household=OuterRef("pk"), merged_into__isnull=True)
+    caregiver = (
+        members.filter(roles__role=RoleKind.CAREGIVER, roles__active=True)
+        .order_by("created_at")
+        .annotate(full=Trim(Concat("given_names", Value(" "), "first_surname", Value(" "),
+                                   "second_surname", output_field=CharField())))
+        .values("full")[:1]
+    )
+    count = members.order_by().values("household").annotate(n=Count("pk")).values("n")
+    return households.annotate(caregiver_name=Subquery(caregiver, output_field=CharField()),
+                               member_count=Coalesce(Subquery(count), 0))
+
+
+def with_relations(user, persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Prefetch active roles (`active_roles`) and relationships to other unmerged persons in
+    the user's scope (`rels_in`: who is what of her; `rels_out`: she is what of whom)."""
+    rels = Relationship.objects.order_by("created_at")
+    return persons.prefetch_related(
+        Prefetch("roles", queryset=PersonRole.objects.filter(active=True).order_by("role"),
+                 to_attr="active_roles"),
+        Prefetch("relations_in", to_attr="rels_in", queryset=rels.filter(
+            within(user, "from_person__territory"), from_person__merged_into__isnull=True,
+        ).select_related("from_person")),
+        Prefetch("relations_out", to_attr="rels_out", queryset=rels.filter(
+            within(user, "to_person__territory"), to_person__merged_into__isnull=True,
+        ).select_related("to_person")),
+    )

@@ -94,3 +94,6 @@ class PopulationEstimate(models.Model):
                 fields=["unit", "year", "sex", "age_band"], name="population_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year} {self.sex} {self.age_band}: {self.value}"

@@ -1,0 +1,224 @@
+"""The role × territory access matrix, as data: one entry per URL of the project.
+
+Adding a page or an endpoint means adding ONE entry to `PAGES` or `API` below, keyed by its URL
+name ("app:name", or "api-v1:<function name>" for the API):
+
+    "registry:household": Case(ANY, path=household),
+
+- `policy`: the rule from `crecer.accounts.policies` a role needs (None: public URL);
+- `path` / `query` / `body`: build the URL's kwargs, query string and body for the objects of a
+  `Place` (tests/access/conftest.py). When any of them names an object (`obj`, true by
+  default when `path` is given), the URL is requested with an object inside the user's
+  territories and with one outside;
+- `ok`: the status of an allowed request; `denied`: the status when the role lacks the policy
+  (403, or 404 when the policy is part of what the role can see at all);
+- `shows`: for lists, a text of a place's objects that must appear for a place inside the
+  user's territories and never for one outside (`setup` makes those objects first).
+
+Expected outcome for every role of the `users` fixture, computed from the policies:
+
+    anonymous                      302 to the login page (pages), 401 (API), `ok` (public)
+    object outside her territories 404, whatever her role
+    role without the policy        `denied`
+    otherwise                      `ok`; and the page shows the inside object (`shows`) and
+                                   never the outside one
+
+Django admin URLs ("django-admin/...") are swept by `test_admin_matrix` instead: every model
+admin over personal data must use the scoped admin mixin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from crecer.accounts import policies as P
+
+Factory = Callable[[Any], dict]
+
+ANY = P.can_view_registry  # every logged-in user with a role
+EDIT = P.can_edit_registry
+REVIEW = P.can_review_duplicates
+AUDIT = P.can_view_audit
+IMPORT = P.can_import
+MANAGE_TERRITORY = P.can_manage_territory
+
+
+def edit_or_review(user) -> bool:
+    return P.can_edit_registry(user) or P.can_review_duplicates(user)
+
+
+@dataclass(frozen=True)
+class Case:
+    policy: Callable[[Any], bool] | None
+    path: Factory | None = None
+    query: Factory | None = None
+    body: Factory | None = None
+    method: str = "GET"
+    ok: int = 200
+    denied: int = 403
+    obj: bool | None = None  # default: True when `path` is given
+    multipart: bool = False
+    shows: Callable[[Any], str] | None = None  # text of the place that a list must show
+    setup: Callable[[Any], Any] | None = None  # run on every place first (e.g. make a pair)
+
+    @property
+    def has_object(self) -> bool:
+        return self.path is not None if self.obj is None else self.obj
+
+
+# --- factories: the objects of a place -------------------------------------------------------
+
+def household(p):
+    return {"pk": p.household.pk}
+
+
+def person(p):
+    return {"pk": p.child.pk}
+
+
+def unit(p):
+    return {"pk": p.territory.pk}
+
+
+def pair(p):
+    return {"pk": p.pair.pk}
+
+
+def job(p):
+    return {"pk": p.job.pk}
+
+
+def fresh_job(p):
+    return {"pk": p.fresh_job().pk}
+
+
+def root(p):
+    return {"root": p.territory.pk}
+
+
+def mother_name(p) -> str:
+    return p.mother.given_names
+
+
+def dedup_marker(p) -> str:
+    return f"Matriz{p.name}"
+
+
+def csv_upload(p):
+    content = ("household_ref,community,given_names,first_surname,sex,birth_date,role\r\n"
+               f"U-1,{p.territory.code},Subida,Matriz{p.name},F,1990-01-01,caregiver\r\n")
+    return {"file": SimpleUploadedFile("matrix.csv", content.encode())}
+
+
+_n = iter(range(1, 10**6))
+
+
+def new_person(p):
+    n = next(_n)
+    return {"household": str(p.household.pk), "given_names": f"Nueva{n}",
+            "first_surname": f"Api{n}", "sex": "F", "roles": ["other"],
+            "ignore_duplicates": True}
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+PAGES: dict[str, Case] = {
+    # public
+    "healthz": Case(None),
+    "login": Case(None),
+    "logout": Case(None, method="POST", ok=302),
+    "set_language": Case(None, method="POST", body=lambda p: {"language": "en", "next": "/"},
+                         ok=302),
+    # accounts
+    "home": Case(ANY),
+    # registry
+    "registry:households": Case(ANY, shows=mother_name),
+    "registry:household_new": Case(EDIT),
+    "registry:household": Case(ANY, path=household),
+    "registry:household_edit": Case(EDIT, path=household),
+    "registry:member_new": Case(EDIT, path=household),
+    "registry:person": Case(ANY, path=person),
+    "registry:person_edit": Case(EDIT, path=person),
+    "registry:search": Case(ANY, query=lambda p: {"q": "Hernández"}, shows=mother_name),
+    # duplicates
+    "dedup:queue": Case(REVIEW, shows=dedup_marker, setup=lambda p: p.pair),
+    "dedup:merges": Case(REVIEW),
+    "dedup:compare": Case(REVIEW, path=pair),
+    "dedup:undo": Case(REVIEW, path=lambda p: {"pk": p.fresh_merge().pk}, method="POST", ok=302),
+    # territory
+    "territory:index": Case(ANY),
+    "territory:unit": Case(ANY, path=unit),
+    "territory:import": Case(MANAGE_TERRITORY),
+    "territory:export_tree": Case(ANY, query=root, obj=True),
+    "territory:export_population": Case(ANY, query=root, obj=True),
+    "territory:export_boundaries": Case(ANY, query=root, obj=True),
+    # audit
+    "audit:index": Case(AUDIT),
+    "audit:person": Case(AUDIT, path=lambda p: {"person_id": p.child.pk}),
+    "audit:user": Case(AUDIT, path=lambda p: {"username": p.officer.username}, obj=False),
+    # imports: a job is visible to its uploader and to data officers / administrators
+    # covering it, and only to roles that may import (others get 404, not 403)
+    "imports:index": Case(IMPORT),
+    "imports:template_xlsx": Case(ANY),
+    "imports:template_csv": Case(ANY),
+    "imports:job": Case(IMPORT, path=job, denied=404),
+    "imports:job_status": Case(IMPORT, path=job, denied=404),
+    "imports:job_commit": Case(IMPORT, path=fresh_job, method="POST", ok=302, denied=404),
+    "imports:job_run": Case(IMPORT, path=fresh_job, method="POST", ok=302, denied=404),
+}
+
+# --- API (/api/v1/) --------------------------------------------------------------------------
+
+API: dict[str, Case] = {
+    "api-v1:openapi-json": Case(None),
+    "api-v1:openapi-view": Case(None),
+    "api-v1:api-root": Case(None, ok=404),
+    # territories
+    "api-v1:list_territories": Case(ANY, shows=lambda p: p.territory.code),
+    "api-v1:get_territory": Case(ANY, path=lambda p: {"unit_id": p.territory.pk}),
+    # households
+    "api-v1:list_households": Case(ANY, shows=mother_name),
+    "api-v1:get_household": Case(ANY, path=lambda p: {"household_id": p.household.pk}),
+    "api-v1:create_household": Case(
+        EDIT, method="POST", body=lambda p: {"territory": p.territory.pk, "code": "H-API"},
+        ok=201, obj=True),
+    "api-v1:update_household": Case(
+        EDIT, method="PATCH", path=lambda p: {"household_id": p.household.pk},
+        body=lambda p: {"rooms": 2}),
+    # persons
+    "api-v1:list_persons": Case(ANY, shows=mother_name),
+    "api-v1:get_person": Case(ANY, path=lambda p: {"person_id": p.child.pk}),
+    "api-v1:create_person": Case(EDIT, method="POST", body=new_person, ok=201, obj=True),
+    "api-v1:update_person": Case(
+        EDIT, method="PATCH", path=lambda p: {"person_id": p.child.pk},
+        body=lambda p: {"phone": "+50498765432"}),
+    # audit
+    "api-v1:list_audit_events": Case(AUDIT),
+    "api-v1:list_person_audit_events": Case(AUDIT, path=lambda p: {"person_id": p.child.pk}),
+    # duplicates
+    "api-v1:list_candidates": Case(REVIEW, shows=dedup_marker, setup=lambda p: p.pair),
+    "api-v1:check_person": Case(
+        edit_or_review, method="POST",
+        body=lambda p: {"given_names": p.mother.given_names,
+                        "first_surname": p.mother.first_surname}),
+    "api-v1:list_merges": Case(REVIEW),
+    "api-v1:get_candidate": Case(REVIEW, path=lambda p: {"pair_id": p.pair.pk}),
+    "api-v1:review": Case(REVIEW, method="POST", path=lambda p: {"pair_id": p.fresh_pair().pk},
+                          body=lambda p: {"decision": "different"}),
+    "api-v1:undo_merge": Case(REVIEW, method="POST",
+                              path=lambda p: {"merge_id": p.fresh_merge().pk}),
+    # imports (jobs: see the pages above)
+    "api-v1:upload": Case(IMPORT, method="POST", body=csv_upload, multipart=True),
+    "api-v1:get_job": Case(IMPORT, path=lambda p: {"job_id": p.job.pk}, denied=404),
+    "api-v1:commit": Case(IMPORT, method="POST", path=lambda p: {"job_id": p.fresh_job().pk},
+                          denied=404),
+}
+
+MATRIX: dict[str, Case] = {**PAGES, **API}
+
+# URL prefixes swept by their own test rather than entry by entry.
+SWEPT_ELSEWHERE = {"django-admin/": "test_admin_matrix"}
