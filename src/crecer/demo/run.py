@@ -22,6 +22,10 @@ def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
         households = int(os.environ.get("CRECER_DEMO_HOUSEHOLDS", "3000"))
         generate(password=password, progress=True, households=households,
                  duplicates=max(households // 10, 1))
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # fresh planner statistics after the bulk load
+            cursor.execute("ANALYZE")
     from crecer.demo.generator import DEMO_ACCOUNTS
 
     url = f"http://{host}:{port}/"
@@ -31,9 +35,22 @@ def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
         print(f"  {username:<14} {role:<18} {where}", flush=True)
     if not serve:
         return 0
+    import atexit
+    import os
+    import signal
+    import subprocess
+    import sys
+
     from waitress import serve as waitress_serve
 
     from crecer.config.wsgi import application
+
+    # A background worker for tasks (imports, duplicate batch job), stopped with the demo.
+    worker = subprocess.Popen([sys.executable, "-m", "crecer.cli", "worker"],
+                              env={**os.environ, "CRECER_DATA_DIR": str(settings.DATA_DIR)})
+    atexit.register(worker.terminate)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that atexit runs
+    print(f"Background worker started (pid {worker.pid}).", flush=True)
 
     waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
     return 0
