@@ -7,6 +7,14 @@ from dataclasses import dataclass
 import pytest
 
 
+def pytest_sessionstart(session):
+    """Compile the translation catalogues first: .mo files are not in git, and pages are Spanish
+    by default, so every test sees the same (translated) interface whatever was run before."""
+    from crecer.core.i18n import ensure_compiled
+
+    ensure_compiled()
+
+
 @dataclass
 class Tree:
     country: object

@@ -36,6 +36,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from crecer.accounts import policies as P
+from crecer.fieldwork import policies as FW
+from crecer.programmes import policies as PR
 
 Factory = Callable[[Any], dict]
 
@@ -45,6 +47,8 @@ REVIEW = P.can_review_duplicates
 AUDIT = P.can_view_audit
 IMPORT = P.can_import
 MANAGE_TERRITORY = P.can_manage_territory
+MANAGE_STOCK = P.can_manage_stock
+DELIVER = P.can_deliver
 
 
 def edit_or_review(user) -> bool:
@@ -124,6 +128,107 @@ def new_person(p):
             "ignore_duplicates": True}
 
 
+def _municipality(p):
+    from crecer.deliveries.queries import municipality_id_of
+    from crecer.territory.models import OrgUnit
+
+    return OrgUnit.objects.get(pk=municipality_id_of(p.territory))
+
+
+def stocked(p):
+    """Food baskets received by the place's municipality and one delivered to its household."""
+    from django.utils import timezone
+
+    from crecer.deliveries import actions
+
+    today = timezone.localdate()
+    actions.receive_stock(actor=p.officer, municipality=_municipality(p), item="food-basket",
+                          quantity=10, occurred_on=today, reference=f"Matriz{p.name}")
+    actions.deliver(actor=p.officer, household=p.household, item="food-basket", quantity=1,
+                    delivered_on=today)
+
+
+def receipt(p):
+    from django.utils import timezone
+
+    return {"municipality": _municipality(p).pk, "item": "food-basket", "quantity": 5,
+            "occurred_on": timezone.localdate().isoformat(), "reference": "matrix"}
+
+
+def programme(p):
+    from crecer.programmes.models import Programme
+
+    return {"pk": Programme.objects.get_or_create(
+        code="matrix", defaults={"name": "Matrix", "kind": "home_visits"})[0].pk}
+
+
+# referrals: a health centre in the place's municipality, and referrals of the place's child
+
+REFER = P.can_refer
+ATTEND = P.can_attend_referrals
+
+
+def service_point(p):
+    """The place's health centre (made on first use, under the place's municipality)."""
+    if "service_point" not in p._made:
+        from crecer.territory.actions import create_unit
+        from crecer.territory.models import OrgUnit
+
+        muni = p.territory.parent
+        p._made["service_point"] = (
+            OrgUnit.objects.filter(parent=muni, kind="service_point").first()
+            or create_unit(code=f"SP-{p.name}", name=f"Centro de salud {p.name}", parent=muni,
+                           kind="service_point", sector="health"))
+    return p._made["service_point"]
+
+
+def fresh_referral(p, received: bool = False):
+    from crecer.referrals import actions
+
+    r = actions.create_referral(actor=p.officer, person=p.child, to_service=service_point(p),
+                                reason_code="fever", urgency="priority")
+    return actions.receive_referral(actor=p.officer, referral=r) if received else r
+
+
+def referral(p):
+    if "referral" not in p._made:
+        p._made["referral"] = fresh_referral(p)
+    return p._made["referral"]
+
+
+def child_name(p) -> str:
+    return p.child.given_names
+
+
+def service_name(p) -> str:
+    return service_point(p).name
+
+
+def adjustment(p):
+    return {f"adjust-{k}": v for k, v in {**receipt(p), "quantity": 2, "reference": "count"}.items()}
+
+
+def fresh_contact(p):
+    """A contact recorded by a volunteer of the place with its household (enrolled first)."""
+    import uuid
+
+    from django.utils import timezone
+
+    from crecer.accounts.models import User
+    from crecer.fieldwork.actions import record_contact
+    from crecer.programmes.actions import enrol
+    from crecer.programmes.models import Enrolment
+    from crecer.programmes.presets import load_presets
+
+    vol, _ = User.objects.get_or_create(username=f"matrix_vol_{p.name}", role="volunteer")
+    vol.territories.add(p.territory)
+    if not Enrolment.objects.filter(household=p.household, volunteer=vol).exists():
+        model = next(x for x in load_presets() if x.code == "honduras-pi-volunteers")
+        enrol(actor=p.officer, programme=model, household=p.household, volunteer=vol)
+    return {"pk": record_contact(actor=vol, household=p.household, data={
+        "id": str(uuid.uuid4()), "occurred_at": timezone.now().isoformat()}).pk}
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 PAGES: dict[str, Case] = {
@@ -169,6 +274,37 @@ PAGES: dict[str, Case] = {
     "imports:job_status": Case(IMPORT, path=job, denied=404),
     "imports:job_commit": Case(IMPORT, path=fresh_job, method="POST", ok=302, denied=404),
     "imports:job_run": Case(IMPORT, path=fresh_job, method="POST", ok=302, denied=404),
+    # deliveries and stock: balances of the municipalities a user's territories touch
+    "deliveries:stock": Case(ANY, shows=lambda p: _municipality(p).name, setup=stocked),
+    "deliveries:receive": Case(MANAGE_STOCK, method="POST", body=receipt, ok=302, obj=True),
+    "deliveries:adjust": Case(MANAGE_STOCK, method="POST", body=adjustment, ok=302, obj=True),
+    "deliveries:list": Case(ANY, shows=lambda p: p.household.code, setup=stocked),
+    "deliveries:deliver": Case(DELIVER, path=household),
+    # programmes (configuration, not personal data) and field work
+    "programmes:list": Case(ANY),
+    "programmes:edit": Case(PR.can_manage_programmes, path=programme, obj=False),
+    "programmes:enrol": Case(PR.can_enrol, path=household),
+    "fieldwork:worklist": Case(FW.can_view_worklist),
+    "fieldwork:team": Case(FW.can_supervise),
+    "fieldwork:visit": Case(FW.can_record_contact, path=household),
+    "fieldwork:review": Case(FW.can_supervise),
+    "fieldwork:review_contact": Case(FW.can_supervise, path=fresh_contact, method="POST",
+                                     body=lambda p: {"decision": "validate"}, ok=302),
+    # referrals: the sender's list (persons in scope), the receiving staff's inbox (service
+    # points in scope), the directory; answering needs the policy AND the service in scope
+    "referrals:list": Case(ANY, shows=child_name, setup=referral),
+    "referrals:inbox": Case(ATTEND, shows=child_name, setup=referral),
+    "referrals:services": Case(ANY, shows=service_name, setup=service_point),
+    "referrals:new": Case(REFER, query=lambda p: {"person": p.child.pk}, obj=True),
+    "referrals:detail": Case(ANY, path=lambda p: {"pk": referral(p).pk}),
+    "referrals:receive": Case(ATTEND, path=lambda p: {"pk": fresh_referral(p).pk},
+                              method="POST", ok=302),
+    "referrals:attend": Case(ATTEND, path=lambda p: {"pk": fresh_referral(p, True).pk},
+                             method="POST", body=lambda p: {"what_was_done": "Atendida"},
+                             ok=302),
+    "referrals:reject": Case(ATTEND, path=lambda p: {"pk": fresh_referral(p).pk},
+                             method="POST", body=lambda p: {"rejection_reason": "Sin cupo"},
+                             ok=302),
 }
 
 # --- API (/api/v1/) --------------------------------------------------------------------------
@@ -216,6 +352,22 @@ API: dict[str, Case] = {
     "api-v1:get_job": Case(IMPORT, path=lambda p: {"job_id": p.job.pk}, denied=404),
     "api-v1:commit": Case(IMPORT, method="POST", path=lambda p: {"job_id": p.fresh_job().pk},
                           denied=404),
+    # referrals
+    "api-v1:list_referrals": Case(ANY, shows=child_name, setup=referral),
+    "api-v1:list_referral_services": Case(ANY, shows=service_name, setup=service_point),
+    "api-v1:get_referral": Case(ANY, path=lambda p: {"referral_id": referral(p).pk}),
+    "api-v1:create_referral": Case(
+        REFER, method="POST", ok=201, obj=True,
+        body=lambda p: {"person": p.child.pk, "to_service": service_point(p).pk,
+                        "reason_code": "fever"}),
+    "api-v1:receive_referral": Case(
+        ATTEND, method="POST", path=lambda p: {"referral_id": fresh_referral(p).pk}),
+    "api-v1:attend_referral": Case(
+        ATTEND, method="POST", path=lambda p: {"referral_id": fresh_referral(p, True).pk},
+        body=lambda p: {"what_was_done": "Atendida"}),
+    "api-v1:reject_referral": Case(
+        ATTEND, method="POST", path=lambda p: {"referral_id": fresh_referral(p).pk},
+        body=lambda p: {"reason": "Sin cupo"}),
 }
 
 MATRIX: dict[str, Case] = {**PAGES, **API}

@@ -3,19 +3,12 @@ the right password is refused (the "locked" page) until the cool-off; a success 
 
 from __future__ import annotations
 
-import pytest
 from django.conf import settings
-from django.utils import translation
 from tests.conftest import PASSWORD
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
 def login(client, username: str, password: str, ip: str = "10.0.0.1"):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # messages are asserted in English
     return client.post("/login/", {"username": username, "password": password},
                        REMOTE_ADDR=ip)
 

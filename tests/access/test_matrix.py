@@ -49,6 +49,9 @@ def test_every_url_is_classified():
     assert len(routes) > 40  # the walk did reach the included apps and the API
     unnamed = [r.route for r in routes if r.name is None]
     assert not unnamed, f"name these URL patterns so the matrix can classify them: {unnamed}"
+    names = [r.name for r in routes]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    assert not twice, f"URL names used twice (give one a url_name): {twice}"
     missing = sorted({r.name for r in routes} - set(MATRIX))
     assert not missing, (
         "URLs missing from the access matrix (add one entry each to tests/access/matrix.py): "

@@ -68,7 +68,8 @@ def test_openapi_document_describes_every_resource(client, db):
     doc = json.loads(response.content)
     assert doc["openapi"].startswith("3.") and doc["info"]["version"] == "1"
     paths = doc["paths"]
-    for prefix in ("territories", "households", "persons", "audit", "duplicates", "imports"):
+    for prefix in ("territories", "households", "persons", "audit", "duplicates", "imports",
+                   "referrals"):
         assert any(p.startswith(f"/api/v1/{prefix}") for p in paths), prefix
     assert {"get", "post"} <= set(paths["/api/v1/households"])
     assert "patch" in paths["/api/v1/persons/{person_id}"]

@@ -4,6 +4,7 @@ through the actions (audited), validation errors naming each field."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -153,6 +154,11 @@ def test_update_household_changes_only_fields_sent(api_as, family, tree):
         3, "well", "H-0001", "Calle 1", "rural")
     event = AuditEvent.objects.filter(object_id=str(hh.pk), action="update").get()
     assert event.changes == {"rooms": [None, 3], "water_source": ["", "well"]}
+    # Values not sent are saved as they were, and the audit sees no change in them.
+    api.patch(f"households/{hh.pk}", {"monthly_income": 1500.5, "latitude": 15.7})
+    api.patch(f"households/{hh.pk}", {"rooms": 4})
+    last = AuditEvent.objects.filter(object_id=str(hh.pk), action="update").order_by("-id")[0]
+    assert last.changes == {"rooms": [3, 4]}
 
     moved = api.patch(f"households/{hh.pk}", {"territory": tree.comm_a1b.pk})
     assert moved.status_code == 200
@@ -263,6 +269,13 @@ def test_likely_duplicate_is_409_until_confirmed(api_as, family):
     confirmed = api.post("persons", {**data, "ignore_duplicates": True})
     assert confirmed.status_code == 201
     assert Person.objects.count() == 3
+    # The choice "a new person" is remembered for the registry-wide duplicate search.
+    from crecer.dedup.models import DuplicateCandidate
+
+    pair = DuplicateCandidate.objects.get()
+    assert {pair.person_a_id, pair.person_b_id} == {family["child"].pk,
+                                                    uuid.UUID(confirmed.json()["id"])}
+    assert pair.status == "rejected" and pair.source == "entry"
 
 
 def test_register_person_refusals(api_as, family, family_b):

@@ -90,6 +90,7 @@ def test_not_the_same_from_compare_page(client, pair, users):
 
 def _api(client, user, method, path, body=None):
     client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the user's choice beats the header
     kwargs = {"content_type": "application/json", "data": json.dumps(body)} if body else {}
     return getattr(client, method)(f"/api/v1/duplicates{path}", HTTP_ACCEPT_LANGUAGE="en", **kwargs)
 

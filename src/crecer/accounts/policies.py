@@ -9,6 +9,11 @@ IMPORTERS = {Role.MUNICIPAL_OFFICER, Role.DATA_OFFICER, Role.ADMIN}
 MERGERS = {Role.MUNICIPAL_OFFICER, Role.DATA_OFFICER, Role.ADMIN}
 AUDITORS = {Role.DATA_OFFICER, Role.ADMIN}
 TERRITORY_ADMINS = {Role.DATA_OFFICER, Role.ADMIN}
+REFERRERS = {Role.VOLUNTEER, Role.FACILITATOR, Role.MUNICIPAL_OFFICER, Role.ADMIN}
+# Staff of a service point: users whose territory is the service point (or above it).
+REFERRAL_ATTENDERS = {Role.FACILITATOR, Role.MUNICIPAL_OFFICER, Role.ADMIN}
+STOCK_MANAGERS = {Role.MUNICIPAL_OFFICER, Role.ADMIN}
+DELIVERERS = {Role.VOLUNTEER, Role.FACILITATOR, Role.MUNICIPAL_OFFICER, Role.ADMIN}
 
 
 def _role(user) -> str | None:
@@ -41,3 +46,23 @@ def can_manage_territory(user) -> bool:
 
 def can_manage_users(user) -> bool:
     return bool(getattr(user, "is_superuser", False)) or _role(user) == Role.ADMIN
+
+
+def can_manage_stock(user) -> bool:
+    """Record receipts (and adjustments) of items in a municipality's stock."""
+    return _role(user) in STOCK_MANAGERS
+
+
+def can_deliver(user) -> bool:
+    """Hand items from the municipality's stock to a household."""
+    return _role(user) in DELIVERERS
+
+
+def can_refer(user) -> bool:
+    return _role(user) in REFERRERS
+
+
+def can_attend_referrals(user) -> bool:
+    """Receive, answer (counter-referral) or reject referrals; the service point must also be
+    within the user's territories (checked by the referral actions)."""
+    return _role(user) in REFERRAL_ATTENDERS

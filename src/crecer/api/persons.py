@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router
 
 from crecer.accounts.scope import get_in_scope
+from crecer.dedup import actions as dedup_actions
 from crecer.dedup import matching
 from crecer.registry import actions, queries
 from crecer.registry.models import Person, PersonRole, RelationshipKind, RoleKind
@@ -22,7 +23,14 @@ from crecer.registry.validation import PERSON_FIELDS, clean_person
 from .errors import Conflict, Invalid
 from .households import require_editor
 from .pagination import PageParams, page_of, paginate
-from .schemas import CandidateOut, PersonDetailOut, PersonFields, PersonIn, PersonOut
+from .schemas import (
+    DuplicatesConflictOut,
+    LikelyDuplicateOut,
+    PersonDetailOut,
+    PersonFields,
+    PersonIn,
+    PersonOut,
+)
 from .territories import visible_unit
 
 router = Router(tags=["persons"])
@@ -78,7 +86,7 @@ def get_person(request, person_id: uuid.UUID):
     return _detail(request.auth, person_id)
 
 
-@router.post("", response={201: PersonDetailOut, 409: dict},
+@router.post("", response={201: PersonDetailOut, 409: DuplicatesConflictOut},
              summary="Register a person in a household, with her roles")
 def create_person(request, payload: PersonIn):
     user = request.auth
@@ -95,31 +103,36 @@ def create_person(request, payload: PersonIn):
             raise Invalid({f"relationships.{i}.person": _("No person %(id)s in your territories.")
                            % {"id": rel.person}})
         relationships.append((other, rel.kind))
-    if not payload.ignore_duplicates:
-        _refuse_duplicates(user, household, data, payload.roles)
+    likely = _likely_duplicates(user, household, data, payload.roles)
+    if likely and not payload.ignore_duplicates:
+        raise Conflict(
+            _("This person may already be registered. Check the candidates, or send "
+              "ignore_duplicates: true to register her anyway."),
+            candidates=[LikelyDuplicateOut(
+                id=c.person.pk, full_name=c.person.full_name, birth_date=c.person.birth_date,
+                territory=str(c.person.territory), score=round(c.score, 3),
+                reasons=[str(r) for r in c.reasons]).model_dump(mode="json") for c in likely])
     with transaction.atomic():
         person = actions.register_person(
             actor=user, household=household, data=data, roles=payload.roles,
             expected_delivery_date=payload.expected_delivery_date)
         for other, kind in relationships:
             actions.relate_persons(actor=user, from_person=other, to_person=person, kind=kind)
+        if likely:
+            # "A new person": remembered, so the registry-wide search does not propose the
+            # same pairs again (as when the choice is made on the registration page).
+            dedup_actions.record_entry_choice(actor=user, person=person,
+                                              candidate_ids=[c.person.pk for c in likely])
     return 201, _detail(user, person.pk)
 
 
-def _refuse_duplicates(user, household, data: dict, roles: list[str]) -> None:
+def _likely_duplicates(user, household, data: dict, roles: list[str]) -> list:
+    """The matcher's candidates for the person about to be registered (in the user's scope)."""
     # The same country rule as `actions.register_person` (IDs and phones are read per country).
     cleaned = clean_person(data, country=actions._country(household.territory))
-    found = matching.find_candidates(
+    return matching.find_candidates(
         user, dict(cleaned, roles=roles, territory=household.territory,
                    territory_id=household.territory_id), limit=5)
-    if found:
-        raise Conflict(
-            _("This person may already be registered. Check the candidates, or send "
-              "ignore_duplicates: true to register her anyway."),
-            candidates=[CandidateOut(
-                id=c.person.pk, full_name=c.person.full_name, birth_date=c.person.birth_date,
-                territory=str(c.person.territory), score=round(c.score, 3),
-                reasons=[str(r) for r in c.reasons]).model_dump(mode="json") for c in found])
 
 
 @router.patch("/{uuid:person_id}", response=PersonDetailOut,

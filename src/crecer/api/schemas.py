@@ -151,13 +151,18 @@ class PersonIn(PersonFields):
         False, description="Register even though likely duplicates were found (409 otherwise)")
 
 
-class CandidateOut(Schema):
+class LikelyDuplicateOut(Schema):
     id: uuid.UUID
     full_name: str
     birth_date: dt.date | None
     territory: str
-    score: float
+    score: float = Field(description="0..1, higher is more likely the same person")
     reasons: list[str]
+
+
+class DuplicatesConflictOut(Schema):
+    detail: str
+    candidates: list[LikelyDuplicateOut]
 
 
 # --- households ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 
 from crecer.dedup.api import router as duplicates_router
 from crecer.imports.api import router as imports_router
+from crecer.referrals.api import router as referrals_router
 
 from . import audit, errors, households, persons, territories
 from .auth import SessionAuth, TokenAuth
@@ -50,3 +51,4 @@ api.add_router("/persons", persons.router)
 api.add_router("/audit", audit.router)
 api.add_router("/duplicates", duplicates_router)
 api.add_router("/imports", imports_router)
+api.add_router("/referrals", referrals_router)

@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "crecer.registry",
     "crecer.dedup",
     "crecer.imports",
+    "crecer.programmes",
+    "crecer.fieldwork",
+    "crecer.referrals",
+    "crecer.deliveries",
     "crecer.api",
 ]
 

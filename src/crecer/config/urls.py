@@ -13,5 +13,9 @@ urlpatterns = [
     path("territory/", include("crecer.territory.urls")),
     path("audit/", include("crecer.core.urls")),
     path("", include("crecer.imports.urls")),
+    path("", include("crecer.programmes.urls")),
+    path("", include("crecer.fieldwork.urls")),
+    path("", include("crecer.deliveries.urls")),
+    path("", include("crecer.referrals.urls")),
     path("api/v1/", include("crecer.api.urls")),
 ]

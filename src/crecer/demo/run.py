@@ -22,6 +22,14 @@ def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
         households = int(os.environ.get("CRECER_DEMO_HOUSEHOLDS", "3000"))
         generate(password=password, progress=True, households=households,
                  duplicates=max(households // 10, 1))
+        from crecer.demo.fieldwork import seed_fieldwork  # programmes, enrolments, contacts
+
+        print(f"  demo data: field work {seed_fieldwork(password=password)}", flush=True)
+        from crecer.deliveries.catalogue import load_items
+        from crecer.referrals.demo import seed_referrals
+
+        load_items()
+        print(f"  demo data: referrals {seed_referrals(password=password)}", flush=True)
         from django.db import connection
 
         with connection.cursor() as cursor:  # fresh planner statistics after the bulk load

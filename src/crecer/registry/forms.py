@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from crecer.accounts.scope import units_for
 from crecer.dedup import matching
@@ -47,7 +47,7 @@ MEMBER_ROLES = [
     (RoleKind.OTHER.value, RoleKind.OTHER.label),
 ]
 CAREGIVER_IS = [
-    ("", _lazy("mother or father (by the caregiver's sex)")),
+    ("", gettext_lazy("mother or father (by the caregiver's sex)")),
     (RelationshipKind.GRANDPARENT.value, RelationshipKind.GRANDPARENT.label),
     (RelationshipKind.SIBLING.value, RelationshipKind.SIBLING.label),
     (RelationshipKind.GUARDIAN.value, RelationshipKind.GUARDIAN.label),
@@ -87,27 +87,27 @@ class RuleErrorsMixin:
 
 
 class HouseholdForm(RuleErrorsMixin, forms.Form):
-    territory = CommunityField(queryset=OrgUnit.objects.none(), label=_lazy("Community"),
-                               empty_label=_lazy("— choose the community —"))
-    code = forms.CharField(label=_lazy("Household code"), max_length=32, required=False,
-                           help_text=_lazy("Optional: the code used on paper forms."))
-    address = forms.CharField(label=_lazy("Address or directions"), max_length=255, required=False)
-    area = forms.ChoiceField(label=_lazy("Area"), choices=Area.choices, initial=Area.RURAL)
-    poverty_level = forms.ChoiceField(label=_lazy("Poverty level"), choices=PovertyLevel.choices,
+    territory = CommunityField(queryset=OrgUnit.objects.none(), label=gettext_lazy("Community"),
+                               empty_label=gettext_lazy("— choose the community —"))
+    code = forms.CharField(label=gettext_lazy("Household code"), max_length=32, required=False,
+                           help_text=gettext_lazy("Optional: the code used on paper forms."))
+    address = forms.CharField(label=gettext_lazy("Address or directions"), max_length=255, required=False)
+    area = forms.ChoiceField(label=gettext_lazy("Area"), choices=Area.choices, initial=Area.RURAL)
+    poverty_level = forms.ChoiceField(label=gettext_lazy("Poverty level"), choices=PovertyLevel.choices,
                                       initial=PovertyLevel.UNKNOWN)
-    water_source = forms.ChoiceField(label=_lazy("Water source"), required=False,
+    water_source = forms.ChoiceField(label=gettext_lazy("Water source"), required=False,
                                      choices=[("", "—"), *WaterSource.choices])
     has_electricity = forms.ChoiceField(
-        label=_lazy("Electricity"), required=False,
-        choices=[("", _lazy("unknown")), ("yes", _lazy("yes")), ("no", _lazy("no"))])
-    rooms = forms.CharField(label=_lazy("Rooms"), required=False,
+        label=gettext_lazy("Electricity"), required=False,
+        choices=[("", gettext_lazy("unknown")), ("yes", gettext_lazy("yes")), ("no", gettext_lazy("no"))])
+    rooms = forms.CharField(label=gettext_lazy("Rooms"), required=False,
                             widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}))
     monthly_income = forms.CharField(
-        label=_lazy("Monthly income"), required=False,
+        label=gettext_lazy("Monthly income"), required=False,
         widget=forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}))
-    latitude = forms.CharField(label=_lazy("Latitude"), required=False,
+    latitude = forms.CharField(label=gettext_lazy("Latitude"), required=False,
                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    longitude = forms.CharField(label=_lazy("Longitude"), required=False,
+    longitude = forms.CharField(label=gettext_lazy("Longitude"), required=False,
                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
 
     def __init__(self, *args, user, current: OrgUnit | None = None, **kwargs):
@@ -141,25 +141,25 @@ class HouseholdForm(RuleErrorsMixin, forms.Form):
 class PersonForm(RuleErrorsMixin, forms.Form):
     """The person's own fields. Django only renders them; `clean_person` decides."""
 
-    given_names = forms.CharField(label=_lazy("Given names"), max_length=120, required=False,
+    given_names = forms.CharField(label=gettext_lazy("Given names"), max_length=120, required=False,
                                   widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    first_surname = forms.CharField(label=_lazy("First surname"), max_length=80, required=False,
+    first_surname = forms.CharField(label=gettext_lazy("First surname"), max_length=80, required=False,
                                     widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    second_surname = forms.CharField(label=_lazy("Second surname"), max_length=80, required=False,
+    second_surname = forms.CharField(label=gettext_lazy("Second surname"), max_length=80, required=False,
                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    sex = forms.ChoiceField(label=_lazy("Sex"), required=False, choices=[("", "—"), *Sex.choices])
-    birth_date = forms.CharField(label=_lazy("Birth date"), required=False, widget=DATE)
-    birth_date_estimated = forms.BooleanField(label=_lazy("Birth date is estimated"),
+    sex = forms.ChoiceField(label=gettext_lazy("Sex"), required=False, choices=[("", "—"), *Sex.choices])
+    birth_date = forms.CharField(label=gettext_lazy("Birth date"), required=False, widget=DATE)
+    birth_date_estimated = forms.BooleanField(label=gettext_lazy("Birth date is estimated"),
                                               required=False)
-    id_type = forms.ChoiceField(label=_lazy("ID type"), required=False, choices=IdType.choices)
-    id_number = forms.CharField(label=_lazy("ID number"), max_length=40, required=False,
+    id_type = forms.ChoiceField(label=gettext_lazy("ID type"), required=False, choices=IdType.choices)
+    id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=40, required=False,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    phone = forms.CharField(label=_lazy("Phone"), max_length=24, required=False,
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=24, required=False,
                             widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}))
-    language = forms.CharField(label=_lazy("Language"), max_length=32, required=False)
-    ethnicity = forms.CharField(label=_lazy("Ethnicity"), max_length=64, required=False)
-    disability = forms.BooleanField(label=_lazy("Has a disability"), required=False)
-    disability_detail = forms.CharField(label=_lazy("Disability detail"), max_length=255,
+    language = forms.CharField(label=gettext_lazy("Language"), max_length=32, required=False)
+    ethnicity = forms.CharField(label=gettext_lazy("Ethnicity"), max_length=64, required=False)
+    disability = forms.BooleanField(label=gettext_lazy("Has a disability"), required=False)
+    disability_detail = forms.CharField(label=gettext_lazy("Disability detail"), max_length=255,
                                         required=False)
     # Kept as it was when editing; otherwise derived from the ID type or the territory.
     id_country = forms.CharField(max_length=2, required=False, widget=forms.HiddenInput)
@@ -188,7 +188,7 @@ class PersonForm(RuleErrorsMixin, forms.Form):
 
 class PersonEditForm(PersonForm):
     expected_delivery_date = forms.CharField(
-        label=_lazy("Expected delivery date (if pregnant)"), required=False, widget=DATE)
+        label=gettext_lazy("Expected delivery date (if pregnant)"), required=False, widget=DATE)
 
     def clean(self):
         data = super().clean()
@@ -204,11 +204,11 @@ class PersonEditForm(PersonForm):
 class MemberForm(PersonForm):
     """One member of a household being registered, with the duplicate choice."""
 
-    role = forms.ChoiceField(label=_lazy("Role in the household"), choices=MEMBER_ROLES)
-    pregnant = forms.BooleanField(label=_lazy("Pregnant"), required=False)
-    expected_delivery_date = forms.CharField(label=_lazy("Expected delivery date"),
+    role = forms.ChoiceField(label=gettext_lazy("Role in the household"), choices=MEMBER_ROLES)
+    pregnant = forms.BooleanField(label=gettext_lazy("Pregnant"), required=False)
+    expected_delivery_date = forms.CharField(label=gettext_lazy("Expected delivery date"),
                                              required=False, widget=DATE)
-    caregiver_is = forms.ChoiceField(label=_lazy("The caregiver is the child's"),
+    caregiver_is = forms.ChoiceField(label=gettext_lazy("The caregiver is the child's"),
                                      choices=CAREGIVER_IS, required=False)
     # Rendered by hand in the duplicate warning: NEW_PERSON or the id of the chosen candidate,
     # and the fingerprint of the data the choice was made on.

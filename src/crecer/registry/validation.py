@@ -7,6 +7,7 @@ ValidationError whose dict maps each bad field to a message in the user's langua
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -142,7 +143,9 @@ def clean_household(data: dict[str, Any]) -> dict[str, Any]:
             number = float(value)
             if number < 0:
                 raise ValueError
-            out[name] = int(number) if name == "rooms" else round(number, 2)
+            # Money as the Decimal the column stores, so that the audit sees no change when
+            # the same amount is saved again (1500.5 vs "1500.50").
+            out[name] = int(number) if name == "rooms" else Decimal(f"{number:.2f}")
         except (TypeError, ValueError):
             errors[name] = _("Must be a positive number.")
     if errors:

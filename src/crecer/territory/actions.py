@@ -72,7 +72,10 @@ def fill_paths() -> int:
     total = OrgUnit.objects.filter(path="", parent__isnull=True).update(
         path=Concat(Value("/"), own_id, Value("/"), output_field=CharField())
     )
-    parent_path = Subquery(OrgUnit.objects.filter(pk=OuterRef("parent_id")).values("path")[:1])
+    # No ORDER BY (OrgUnit's default is "path"): with it, PostgreSQL working from stale
+    # statistics may walk the whole path index for every row instead of one primary-key lookup.
+    parent_path = Subquery(
+        OrgUnit.objects.filter(pk=OuterRef("parent_id")).order_by().values("path")[:1])
     depths = sorted(set(OrgUnit.objects.filter(path="").values_list("depth", flat=True)))
     for depth in depths:
         total += OrgUnit.objects.filter(path="", depth=depth).update(

@@ -11,12 +11,13 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 # Counts are keyed by these stable names; `ImportResult.labelled_counts` translates them.
 COUNT_LABELS = {
-    "created": gettext_lazy("created"),
-    "updated": gettext_lazy("updated"),
+    # Context: the audit trail uses "created"/"updated" too, and Spanish needs other word forms.
+    "created": pgettext_lazy("territory import count", "created"),
+    "updated": pgettext_lazy("territory import count", "updated"),
     "moved": gettext_lazy("moved"),
     "unchanged": gettext_lazy("unchanged"),
     "boundaries": gettext_lazy("boundaries"),

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "fieldwork"
+urlpatterns = [
+    path("worklist/", views.worklist, name="worklist"),
+    path("worklist/team/", views.team, name="team"),
+    path("households/<uuid:pk>/visit/", views.visit, name="visit"),
+    path("worklist/team/contacts/", views.contacts_to_review, name="review"),
+    path("contacts/<uuid:pk>/review/", views.review_contact, name="review_contact"),
+]
