@@ -44,6 +44,10 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=2026, help="demo data and sampling seed")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also trace the peak of Python allocations in each step (slower)")
+    parser.add_argument("--no-analyze", action="store_true",
+                        help="skip ANALYZE after loading (to compare query plans)")
+    parser.add_argument("--examples", type=int, default=5,
+                        help="print up to this many false alarms / false pairs / misses")
     return parser.parse_args(argv)
 
 
@@ -91,6 +95,20 @@ def table(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
 
 
+def describe(person) -> str:
+    """One line with the compared fields of a Person or of a values() row."""
+    get = (lambda f: person.get(f)) if isinstance(person, dict) else (
+        lambda f: getattr(person, f))
+    names = " ".join(str(get(f) or "") for f in ("given_names", "first_surname",
+                                                  "second_surname")).strip()
+    return (f"{names} [{get('sex') or '-'}, born {get('birth_date') or '-'}, "
+            f"ID {get('id_number') or '-'}, tel {get('phone') or '-'}]")
+
+
+def describe_candidate(candidate) -> str:
+    return f"{describe(candidate.person)} score {candidate.score:.2f}"
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     tmp = tempfile.mkdtemp(prefix="crecer-bench-dedup-")
@@ -129,8 +147,9 @@ def run(args) -> int:
     except DemoDataExists as exc:
         print(f"The database is not empty: {exc}", file=sys.stderr)
         return 1
-    with steps.step("analyze"), connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    if not args.no_analyze:
+        with steps.step("analyze"), connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
     persons = Person.objects.count()
     households = Household.objects.count()
@@ -172,6 +191,7 @@ def run(args) -> int:
     latencies: list[float] = []
     hits = found = alarms = 0
     candidates_total = 0
+    examples: list[str] = []
     with steps.step("entry search"):
         for kind, pk, original in jobs:
             t0 = time.perf_counter()
@@ -181,8 +201,14 @@ def run(args) -> int:
             if kind == "copy":
                 hits += bool(found_now) and found_now[0].person.pk == original
                 found += any(c.person.pk == original for c in found_now)
+                if not found_now or found_now[0].person.pk != original:
+                    examples.append(f"entry miss: {describe(values[pk])} -> "
+                                    + "; ".join(describe_candidate(c) for c in found_now))
             else:
                 alarms += bool(found_now)
+                if found_now:
+                    examples.append(f"entry false alarm: {describe(values[pk])} -> "
+                                    + "; ".join(describe_candidate(c) for c in found_now))
 
     # ---- batch job ----
     with steps.step("batch (Splink)"):
@@ -194,6 +220,15 @@ def run(args) -> int:
     precision = true_pos / len(predicted) if predicted else float("nan")
     recall = recalled / len(truth) if truth else float("nan")
     f1 = (2 * precision * recall / (precision + recall)) if precision + recall else 0.0
+    wrong = sorted((a, b, p) for a, b, p in result.pairs if root(a) != root(b))
+    missed = sorted(truth - predicted)
+    shown = Person.objects.in_bulk([pk for a, b, *_p in wrong[:args.examples]
+                                    + missed[:args.examples] for pk in (a, b)])
+    for a, b, p in wrong[:args.examples]:
+        examples.append(f"batch false pair (p={p:.3f}): {describe(shown[a])} / "
+                        f"{describe(shown[b])}")
+    for a, b in missed[:args.examples]:
+        examples.append(f"batch miss: {describe(shown[a])} / {describe(shown[b])}")
 
     # ---- report ----
     n_copies, n_others = len(copies), len(others)
@@ -226,6 +261,10 @@ def run(args) -> int:
                                            f" false, {len(truth) - recalled} missed)"),
         ("peak RSS (process)", f"{rss_mb():,.0f} MB"),
     ]
+    if examples and args.examples:
+        print("\nexamples:")
+        for line in examples[:3 * args.examples]:
+            print(f"  {line}")
     print()
     print(table(lines))
     return 0

@@ -229,6 +229,44 @@ def fresh_contact(p):
         "id": str(uuid.uuid4()), "occurred_at": timezone.now().isoformat()}).pk}
 
 
+# co-responsibilities: a matrix programme whose one condition fits every child of a place
+
+VERIFY = P.can_verify_coresponsibility
+
+
+def cct_programme():
+    from crecer.programmes.models import Programme
+
+    return Programme.objects.get_or_create(code="matrix-cct", defaults={
+        "name": "Matrix CCT", "kind": "cash_transfer",
+        "config": {"coresponsibilities": [{"code": "CRED", "name": "Growth check",
+                                           "from_months": 0, "to_months": 216,
+                                           "every_days": 30}]}})[0]
+
+
+def verified(p):
+    """The place's household enrolled in the matrix programme and verified this month."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from crecer.coresponsibility.actions import verify_period
+    from crecer.programmes.models import Enrolment
+
+    programme = cct_programme()
+    Enrolment.objects.get_or_create(programme=programme, household=p.household,
+                                    defaults={"start": dt.date(2020, 1, 1)})
+    verify_period(actor=p.officer, programme=programme,
+                  period=timezone.localdate().strftime("%Y-%m"), municipality=_municipality(p))
+
+
+def roster_query(p):
+    from django.utils import timezone
+
+    return {"programme": cct_programme().pk, "municipality": _municipality(p).pk,
+            "period": timezone.localdate().strftime("%Y-%m")}
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 PAGES: dict[str, Case] = {
@@ -290,6 +328,9 @@ PAGES: dict[str, Case] = {
     "fieldwork:review": Case(FW.can_supervise),
     "fieldwork:review_contact": Case(FW.can_supervise, path=fresh_contact, method="POST",
                                      body=lambda p: {"decision": "validate"}, ok=302),
+    # the installable app: manifest and service worker are public (no personal data)
+    "fieldwork:manifest": Case(None),
+    "fieldwork:service_worker": Case(None),
     # referrals: the sender's list (persons in scope), the receiving staff's inbox (service
     # points in scope), the directory; answering needs the policy AND the service in scope
     "referrals:list": Case(ANY, shows=child_name, setup=referral),
@@ -305,6 +346,13 @@ PAGES: dict[str, Case] = {
     "referrals:reject": Case(ATTEND, path=lambda p: {"pk": fresh_referral(p).pk},
                              method="POST", body=lambda p: {"rejection_reason": "Sin cupo"},
                              ok=302),
+    # co-responsibilities: verification, compliance list, payment roster, health-system file
+    "coresponsibility:list": Case(VERIFY, shows=lambda p: p.household.code, setup=verified),
+    "coresponsibility:verify": Case(VERIFY, method="POST", body=roster_query, ok=302, obj=True),
+    "coresponsibility:roster_csv": Case(VERIFY, query=roster_query, obj=True,
+                                        shows=lambda p: p.household.code, setup=verified),
+    "coresponsibility:roster_xlsx": Case(VERIFY, query=roster_query, obj=True),
+    "coresponsibility:upload": Case(VERIFY),
 }
 
 # --- API (/api/v1/) --------------------------------------------------------------------------
@@ -368,6 +416,10 @@ API: dict[str, Case] = {
     "api-v1:reject_referral": Case(
         ATTEND, method="POST", path=lambda p: {"referral_id": fresh_referral(p).pk},
         body=lambda p: {"reason": "Sin cupo"}),
+    # offline sync (the volunteer's caseload only; see tests/sync)
+    "api-v1:sync_bootstrap": Case(FW.can_view_worklist),
+    "api-v1:sync_contacts": Case(FW.can_record_contact, method="POST",
+                                 body=lambda p: {"contacts": []}),
 }
 
 MATRIX: dict[str, Case] = {**PAGES, **API}

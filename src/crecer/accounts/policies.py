@@ -66,3 +66,11 @@ def can_attend_referrals(user) -> bool:
     """Receive, answer (counter-referral) or reject referrals; the service point must also be
     within the user's territories (checked by the referral actions)."""
     return _role(user) in REFERRAL_ATTENDERS
+
+
+COMPLIANCE_VERIFIERS = {Role.MUNICIPAL_OFFICER, Role.DATA_OFFICER, Role.ADMIN}
+
+
+def can_verify_coresponsibility(user) -> bool:
+    """Verify co-responsibilities, import health/education files, export payment rosters."""
+    return _role(user) in COMPLIANCE_VERIFIERS

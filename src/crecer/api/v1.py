@@ -8,6 +8,7 @@ from django.utils import translation
 from ninja import NinjaAPI
 
 from crecer.dedup.api import router as duplicates_router
+from crecer.fieldwork.api import router as sync_router
 from crecer.imports.api import router as imports_router
 from crecer.referrals.api import router as referrals_router
 
@@ -52,3 +53,4 @@ api.add_router("/audit", audit.router)
 api.add_router("/duplicates", duplicates_router)
 api.add_router("/imports", imports_router)
 api.add_router("/referrals", referrals_router)
+api.add_router("/sync", sync_router)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "crecer.fieldwork",
     "crecer.referrals",
     "crecer.deliveries",
+    "crecer.coresponsibility",
     "crecer.api",
 ]
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("crecer.fieldwork.urls")),
     path("", include("crecer.deliveries.urls")),
     path("", include("crecer.referrals.urls")),
+    path("", include("crecer.coresponsibility.urls")),
     path("api/v1/", include("crecer.api.urls")),
 ]

@@ -30,10 +30,6 @@ def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
 
         load_items()
         print(f"  demo data: referrals {seed_referrals(password=password)}", flush=True)
-        from django.db import connection
-
-        with connection.cursor() as cursor:  # fresh planner statistics after the bulk load
-            cursor.execute("ANALYZE")
     from crecer.demo.generator import DEMO_ACCOUNTS
 
     url = f"http://{host}:{port}/"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webapp
 
 app_name = "fieldwork"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("households/<uuid:pk>/visit/", views.visit, name="visit"),
     path("worklist/team/contacts/", views.contacts_to_review, name="review"),
     path("contacts/<uuid:pk>/review/", views.review_contact, name="review_contact"),
+    path("app/manifest.webmanifest", webapp.manifest, name="manifest"),
+    path("app/sw.js", webapp.service_worker, name="service_worker"),
 ]

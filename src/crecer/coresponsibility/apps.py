@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoresponsibilityConfig(AppConfig):
+    name = "crecer.coresponsibility"
+    label = "coresponsibility"

@@ -1,0 +1,86 @@
+"""/api/v1/sync: the offline app's download (`bootstrap`) and upload (`contacts`).
+
+A structurally malformed batch (not a list, an item without a UUID id or household, a date
+that is not a date, an unknown field) answers 422 naming the item index and the field
+(`contacts.3.occurred_at`) and records nothing. A well-formed batch answers 200 with one
+result per item: created, duplicate, rejected (with its field errors) or conflict (with the
+server's version). See `sync.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from ninja import Field, Router, Schema
+from pydantic import ConfigDict
+
+from . import sync
+
+router = Router(tags=["sync"])
+
+
+class ItemIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    item_code: str = Field(max_length=40)
+    quantity: int = 1
+
+
+class ContactIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    kind: str = Field("home_visit", max_length=20)
+    occurred_at: dt.datetime
+    persons_present: list[uuid.UUID] = []
+    messages_given: list[str] = []
+    items_delivered: list[ItemIn] = []
+    observations: dict[str, Any] = {}
+    coresponsibility_evidence: list[str] = []
+    remote_outcome: str = Field("", max_length=16)
+    base_updated_at: dt.datetime | None = None
+
+
+class BatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    contacts: list[ContactIn] = Field(max_length=sync.MAX_BATCH)
+
+
+class ResultOut(Schema):
+    id: str
+    status: Literal["created", "duplicate", "rejected", "conflict"]
+    updated_at: str | None = None
+    errors: dict[str, str] | None = None
+    server: dict[str, Any] | None = None
+
+
+class BatchOut(Schema):
+    results: list[ResultOut]
+    created: int
+    duplicate: int
+    rejected: int
+    conflict: int
+
+
+@router.get("/bootstrap", summary="My families and programmes, for offline work")
+def sync_bootstrap(request):
+    return sync.bootstrap(request.user)
+
+
+@router.post("/contacts", response=BatchOut, summary="Upload contacts recorded offline")
+def sync_contacts(request, payload: BatchIn):
+    items = []
+    for c in payload.contacts:
+        item = c.model_dump()
+        item["persons_present"] = [str(p) for p in c.persons_present]
+        if item["base_updated_at"] is not None and item["base_updated_at"].tzinfo is None:
+            item["base_updated_at"] = item["base_updated_at"].replace(tzinfo=dt.UTC)
+        items.append(item)
+    results = sync.ingest(request.user, items)
+    counts = {s: sum(r["status"] == s for r in results)
+              for s in ("created", "duplicate", "rejected", "conflict")}
+    return {"results": results, **counts}
