@@ -46,7 +46,6 @@ def test_audit_rows_cannot_be_changed(family):
     with pytest.raises(PermissionError):
         AuditEvent.objects.all().delete()
     with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.raw("SELECT 1")  # noqa: just to have a cursor below
         from django.db import connection
 
         with connection.cursor() as cursor:
@@ -68,3 +67,13 @@ def test_search_is_accent_and_case_insensitive(family, users):
     assert family["mother"] in queries.search_persons(officer, "0101 1995 00123")
     assert family["mother"] in queries.search_persons(officer, "9988-7766")
     assert not queries.search_persons(users["municipal_officer_b"], "hernandez")
+
+
+def test_search_by_community_ignores_accents(family, users, tree):
+    officer = users["municipal_officer"]
+    # comm_a1 is "Sambo Creek"; rename it with accents to prove the folding.
+    tree.comm_a1.name = "Río Cangrejal Arriba"
+    tree.comm_a1.save()
+    assert family["child"] in queries.search_persons(officer, "rio cangrejal")
+    assert family["child"] in queries.search_persons(officer, "RÍO")
+    assert not queries.search_persons(users["municipal_officer_b"], "rio cangrejal")

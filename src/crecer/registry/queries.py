@@ -7,10 +7,21 @@ import re
 from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Trim
 
-from crecer.accounts.scope import within
+from crecer.accounts.scope import units_for, within
 
 from .identifiers import fold
 from .models import Household, Person, PersonRole, Relationship, RoleKind
+
+_ACCENTS = {"a": "aáàâä", "e": "eéèêë", "i": "iíìîï", "o": "oóòôö", "u": "uúùûü", "n": "nñ", "c": "cç"}
+
+
+def accent_pattern(words: list[str]) -> str:
+    """A case-insensitive regex matching the folded words with or without accents
+    ("rio cangrejal" matches "Río Cangrejal"); works on SQLite and PostgreSQL."""
+    def word(w: str) -> str:
+        return "".join(f"[{_ACCENTS[c]}]" if c in _ACCENTS else re.escape(c) for c in w)
+
+    return ".*".join(word(w) for w in words)
 
 
 def households_for(user) -> QuerySet[Household]:
@@ -38,7 +49,10 @@ def search_persons(user, text: str, *, territory_id: int | None = None, limit: i
         for w in words:
             name_q &= Q(search_name__contains=w)
         cond |= name_q
-        cond |= Q(territory__name__icontains=text) | Q(household__code__iexact=text.strip())
+        community_ids = list(
+            units_for(user).filter(name__iregex=accent_pattern(words)).values_list("pk", flat=True)[:200]
+        )
+        cond |= Q(territory_id__in=community_ids) | Q(household__code__iexact=text.strip())
     compact = re.sub(r"[\s.\-]", "", text.upper())
     if len(compact) >= 5:
         cond |= Q(id_number=compact)
