@@ -49,9 +49,7 @@ def search_persons(user, text: str, *, territory_id: int | None = None, limit: i
         for w in words:
             name_q &= Q(search_name__contains=w)
         cond |= name_q
-        community_ids = list(
-            units_for(user).filter(name__iregex=accent_pattern(words)).values_list("pk", flat=True)[:200]
-        )
+        community_ids = units_for(user).filter(name__iregex=accent_pattern(words)).values("pk")
         cond |= Q(territory_id__in=community_ids) | Q(household__code__iexact=text.strip())
     compact = re.sub(r"[\s.\-]", "", text.upper())
     if len(compact) >= 5:
