@@ -94,6 +94,7 @@ def read(file) -> reader.Sheet:
             with path.open("rb") as fh:
                 head = fh.read(8192)
             fmt = reader.sniff(head, path.stat().st_size, path)
+            path = path.rename(path.with_suffix(f".{fmt}"))  # openpyxl wants the extension
             return reader.read_sheet(path, fmt)
         except reader.Refused as exc:
             raise ValidationError([str(exc)]) from None
@@ -148,6 +149,9 @@ def parse(file, *, programme, start: dt.date, end: dt.date) -> list[Row]:
         id_number = re.sub(r"[\s.\-]", "", _text(cell.get("id_number")).upper())
         given = _text(cell.get("given_names"))
         surnames = _text(cell.get("surnames")).split(None, 1)
+        if "second_surname" in names:  # separate columns: first_surname (alias) + second
+            surnames = [x for x in (_text(cell.get("surnames")),
+                                    _text(cell.get("second_surname"))) if x]
         if not id_number and not (given and surnames and birth):
             err(number, "id_number", _("needs an ID number, or given names, surnames and a "
                                        "birth date."))
@@ -195,6 +199,9 @@ def match(actor, programme, rows: list[Row], *, period_end: dt.date) -> Report:
         elif row.given_names and row.first_surname and row.birth_date:
             person, reason = _by_name(actor, row)
             how = "name and birth date"
+            if person is None and row.id_number:
+                reason = _("no person with ID %(id)s in your territories; %(reason)s") % {
+                    "id": row.id_number, "reason": reason}
         else:
             reason = _("no person with ID %(id)s in your territories") % {"id": row.id_number}
         if person is not None and person.household_id not in enrolled:

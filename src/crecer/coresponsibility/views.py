@@ -7,6 +7,8 @@ A municipality outside the user's territories is 404 (before any role check); us
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,8 +36,8 @@ def _require(user) -> None:
 
 
 def _filters(request, data) -> dict:
-    """Programme, period and municipality from the request; 404 for a municipality the user's
-    territories do not touch; 400-like defaults for bad values (ignored)."""
+    """Programme, period and municipality from the request: 404 for a municipality the user's
+    territories do not touch or an unknown programme; a bad month falls back to this month."""
     out = {"programme": None, "municipality": None,
            "period": rules.period_of(timezone.localdate())}
     if data.get("municipality"):
@@ -61,8 +63,6 @@ def _filters(request, data) -> dict:
 
 
 def _uuid(value) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
     except ValueError:

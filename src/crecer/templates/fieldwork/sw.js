@@ -35,6 +35,15 @@ function clearPersonalData() {
 
 self.addEventListener("message", (event) => {
   if (event.data === "logout") event.waitUntil(clearPersonalData());
+  // {cache: [paths]}: keep these pages (her worklist, visit forms) for offline use; the
+  // worker fetches and stores them itself.
+  if (event.data && Array.isArray(event.data.cache)) {
+    const paths = event.data.cache.filter((p) => OFFLINE_PAGES.some((re) => re.test(p)));
+    event.waitUntil(caches.open(PAGES).then((c) => Promise.all(paths.map((p) =>
+      fetch(p, {credentials: "same-origin"}).then((resp) => {
+        if (resp.ok && !resp.redirected) return c.put(p, resp);
+      }).catch(() => null)))));
+  }
 });
 
 self.addEventListener("fetch", (event) => {
@@ -58,11 +67,10 @@ self.addEventListener("fetch", (event) => {
           caches.open(PAGES).then((c) => c.put(url.pathname, copy));
         }
         return resp;
-      }).catch(() => caches.open(PAGES).then((c) =>
-        c.match(url.pathname, {ignoreVary: true, ignoreSearch: true})
-          .then((hit) => hit || c.match(WORKLIST, {ignoreVary: true}))
-          .then((hit) => hit || new Response("offline", {status: 503,
-                                                         headers: {"Content-Type": "text/plain"}}))))
+      }).catch(() => caches.match(url.pathname, {ignoreVary: true, ignoreSearch: true})
+        .then((hit) => hit || caches.match(WORKLIST, {ignoreVary: true, ignoreSearch: true}))
+        .then((hit) => hit || new Response("offline", {status: 503,
+                                                       headers: {"Content-Type": "text/plain"}})))
     );
   }
 });

@@ -4,7 +4,8 @@
    - Online: downloads /api/v1/sync/bootstrap into IndexedDB ("crecer" → "data") and keeps
      the visit forms of her families in the page cache for offline use.
    - The visit form, offline: the contact gets a client-made UUID (crypto.randomUUID) and goes
-     into the outbox ("crecer" → "outbox") instead of being posted.
+     into the outbox ("crecer" → "outbox") instead of being posted; the form is cleared for
+     the next contact.
    - Back online ('online' event, or on load): the outbox is sent in batches to
      /api/v1/sync/contacts; created and duplicate items leave the outbox, rejected ones and
      conflicts (a newer change on the server) are kept apart and shown for resolution.
@@ -117,16 +118,14 @@
     }).then(function (data) {
       if (!data) return;
       return tx("data", "readwrite", function (s) { s.put(data, "bootstrap"); }).then(function () {
-        // Keep the visit forms of her families for offline use (due ones first).
-        if (!window.caches) return;
-        return caches.open("crecer-pages").then(function (c) {
-          var links = Array.prototype.map.call(document.querySelectorAll("a[href*='/visit/']"),
-            function (a) { return new URL(a.href).pathname; }).slice(0, 60);
-          return Promise.all(links.map(function (path) {
-            return fetch(path, {credentials: "same-origin"}).then(function (resp) {
-              if (resp.ok && !resp.redirected) return c.put(path, resp);
-            }).catch(function () {});
-          }));
+        // Keep this worklist and the visit forms of her families for offline use (due
+        // first); the service worker fetches and stores them.
+        if (!("serviceWorker" in navigator)) return;
+        var links = [location.pathname].concat(Array.prototype.map.call(
+          document.querySelectorAll("a[href*='/visit/']"),
+          function (a) { return new URL(a.href).pathname; }).slice(0, 60));
+        return navigator.serviceWorker.ready.then(function (reg) {
+          if (reg.active) reg.active.postMessage({cache: links});
         });
       });
     }).catch(function () {});
@@ -153,18 +152,29 @@
     };
   }
 
-  function wireVisitForm() {
-    var form = document.getElementById("visit-form");
-    if (!form) return;
+  function setNow(form) {
     var when = form.querySelector("[name=occurred_at]");
     var now = new Date();
     if (when) when.value = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  }
+
+  function wireVisitForm() {
+    var form = document.getElementById("visit-form");
+    if (!form) return;
+    setNow(form);
     form.addEventListener("submit", function (event) {
       if (navigator.onLine) return;  // online: the normal post
       event.preventDefault();
       var contact = contactFrom(form);
       tx("outbox", "readwrite", function (s) { s.put({id: contact.id, contact: contact}); }).then(function () {
-        window.location.href = form.dataset.next || "/worklist/";
+        // Stay here, ready for the next contact (every save gets a new id).
+        form.reset();
+        setNow(form);
+        return showCounts();
+      }).then(function () {
+        var saved = status && status.querySelector("[data-role=saved]");
+        if (saved) { saved.textContent = text("saved"); saved.hidden = false; }
+        window.scrollTo(0, 0);
       });
     });
   }

@@ -1,0 +1,138 @@
+"""The volunteer's offline day, in headless Chromium: load the worklist with signal (the service
+worker, the bootstrap data and the pages are kept), open a visit form, lose signal, record three
+visits (kept in the phone's outbox), get signal back: exactly three contacts reach the server;
+logging out clears the phone's IndexedDB and page cache.
+
+Chromium comes from the system (CRECER_CHROMIUM, default /usr/bin/chromium); skipped without
+it, unless CRECER_REQUIRE_ALL=1 (or CRECER_REQUIRE_BROWSER=1).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CRECER_CHROMIUM", "/usr/bin/chromium")
+REQUIRED = "1" in (os.environ.get("CRECER_REQUIRE_ALL"), os.environ.get("CRECER_REQUIRE_BROWSER"))
+if not Path(CHROMIUM).exists():
+    if REQUIRED:
+        raise RuntimeError(f"Chromium not found at {CHROMIUM} and CRECER_REQUIRE_ALL=1")
+    pytest.skip(f"Chromium not found at {CHROMIUM}", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from tests.conftest import PASSWORD  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+def clear_audit_on_sqlite(transactional_db):
+    """Let the flush that ends a transactional test pass the append-only audit triggers
+    (see tests/browser/test_registry_flow.py)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    migration = importlib.import_module("crecer.core.migrations.0002_audit_append_only")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_update")
+        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")
+        cursor.execute("DELETE FROM core_auditevent")
+        for sql in migration.SQLITE:
+            cursor.execute(sql)
+
+
+@pytest.fixture
+def browser_context():
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                      has_touch=True, locale="en-US")
+        context.set_default_timeout(15_000)
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+            connections.close_all()
+
+
+def test_offline_visits_sync_exactly_once(browser_context, live_server, clear_audit_on_sqlite,
+                                          users, family, enrolled):
+    from crecer.fieldwork.models import Contact
+
+    base = live_server.url
+    household = family["household"]
+    visit_path = f"/households/{household.pk}/visit/"
+    page = browser_context.new_page()
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", "vol")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#nav-households")
+
+    # With signal: the worklist installs the service worker, keeps the bootstrap and the
+    # visit form of her family on the phone.
+    page.goto(f"{base}/worklist/")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    page.wait_for_function(
+        """async (path) => {
+             const c = await caches.open('crecer-pages');
+             const hit = await c.match(path, {ignoreVary: true})
+                         && await c.match('/worklist/', {ignoreVary: true});
+             const db = await new Promise(r => { const q = indexedDB.open('crecer');
+                                                 q.onsuccess = () => r(q.result); });
+             const boot = await new Promise(r => {
+               const q = db.transaction('data').objectStore('data').get('bootstrap');
+               q.onsuccess = () => r(q.result); });
+             db.close();
+             return !!hit && !!boot && boot.households.length === 1;
+           }""", arg=visit_path, polling=200)
+
+    page.goto(f"{base}{visit_path}")
+    page.wait_for_selector("#visit-form")
+
+    # No signal: three visits, each kept in the outbox with its own client-made UUID.
+    browser_context.set_offline(True)
+    for n in range(3):
+        page.check(f"input[name=present][value='{family['child'].pk}']")
+        page.fill("#note", f"visita sin señal {n + 1}")
+        page.click("#visit-form button[type=submit]")
+        page.wait_for_function(f"document.getElementById('offline-status').dataset.pending "
+                               f"=== '{n + 1}'")
+        assert page.input_value("#note") == ""  # ready for the next one
+    assert Contact.objects.count() == 0
+
+    browser_context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("document.getElementById('offline-status').dataset.pending === '0'")
+    contacts = list(Contact.objects.filter(household=household))
+    assert len(contacts) == 3
+    assert sorted(c.observations["note"] for c in contacts) == [
+        "visita sin señal 1", "visita sin señal 2", "visita sin señal 3"]
+    assert all(c.persons_present == [str(family["child"].pk)] for c in contacts)
+    # Sending again (a reload flushes an empty outbox) adds nothing.
+    page.reload()
+    page.wait_for_selector("#visit-form")
+    page.wait_for_function("document.getElementById('offline-status').dataset.pending === '0'")
+    assert Contact.objects.count() == 3
+
+    # Logging out clears the personal data kept on the phone.
+    page.click(".who button[type=submit]")
+    page.wait_for_selector("#id_username")
+    left = page.evaluate("""async () => ({
+        dbs: (await indexedDB.databases()).map(d => d.name),
+        caches: await caches.keys()})""")
+    assert "crecer" not in left["dbs"]
+    assert "crecer-pages" not in left["caches"]
