@@ -326,6 +326,7 @@ PAGES: dict[str, Case] = {
     "fieldwork:team": Case(FW.can_supervise),
     "fieldwork:visit": Case(FW.can_record_contact, path=household),
     "fieldwork:review": Case(FW.can_supervise),
+    "fieldwork:accompanied": Case(FW.can_accompany_visits),
     "fieldwork:review_contact": Case(FW.can_supervise, path=fresh_contact, method="POST",
                                      body=lambda p: {"decision": "validate"}, ok=302),
     # the installable app: manifest and service worker are public (no personal data)

@@ -30,6 +30,10 @@ def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
 
         load_items()
         print(f"  demo data: referrals {seed_referrals(password=password)}", flush=True)
+        from crecer.demo.operations import seed_compliance, seed_deliveries
+
+        print(f"  demo data: deliveries {seed_deliveries()}", flush=True)
+        print(f"  demo data: co-responsibilities {seed_compliance()}", flush=True)
     from crecer.demo.generator import DEMO_ACCOUNTS
 
     url = f"http://{host}:{port}/"

@@ -4,7 +4,8 @@ A structurally malformed batch (not a list, an item without a UUID id or househo
 that is not a date, an unknown field) answers 422 naming the item index and the field
 (`contacts.3.occurred_at`) and records nothing. A well-formed batch answers 200 with one
 result per item: created, duplicate, rejected (with its field errors) or conflict (with the
-server's version). See `sync.py`.
+server's version). An item may carry a `referral` raised by the visit (person present,
+service id, reason code, urgency), saved with the contact or not at all. See `sync.py`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ class ItemIn(Schema):
     quantity: int = 1
 
 
+class ReferralIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: uuid.UUID
+    service_id: int
+    reason_code: str = Field(max_length=32)
+    reason: str = Field("", max_length=2000)
+    urgency: str = Field("routine", max_length=16)
+
+
 class ContactIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +53,7 @@ class ContactIn(Schema):
     coresponsibility_evidence: list[str] = []
     remote_outcome: str = Field("", max_length=16)
     base_updated_at: dt.datetime | None = None
+    referral: ReferralIn | None = None
 
 
 class BatchIn(Schema):
@@ -77,6 +89,10 @@ def sync_contacts(request, payload: BatchIn):
     for c in payload.contacts:
         item = c.model_dump()
         item["persons_present"] = [str(p) for p in c.persons_present]
+        if item["referral"] is None:
+            del item["referral"]
+        else:
+            item["referral"]["person_id"] = str(c.referral.person_id)
         if item["base_updated_at"] is not None and item["base_updated_at"].tzinfo is None:
             item["base_updated_at"] = item["base_updated_at"].replace(tzinfo=dt.UTC)
         items.append(item)

@@ -68,3 +68,45 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+# The supervision checklist of an accompanied visit: fixed items, answered yes / no.
+CHECKLIST = [
+    ("greeted_family", _("greeted the family and explained the visit")),
+    ("key_messages_for_age", _("used the key messages for the children's ages")),
+    ("checked_danger_signs", _("checked for danger signs")),
+    ("recorded_correctly", _("recorded the visit correctly")),
+    ("respectful_communication", _("communicated respectfully, listening to the family")),
+    ("involved_caregivers", _("involved the caregivers in play or practice")),
+]
+CHECKLIST_CODES = [code for code, _label in CHECKLIST]
+
+
+class AccompaniedVisit(models.Model):
+    """A facilitator (or administrator) accompanies a volunteer on a visit and fills in the
+    supervision checklist."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    facilitator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="accompanied_visits_made")
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="accompanied_visits")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT,
+                                  related_name="accompanied_visits")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="accompanied_visits")
+    visited_on = models.DateField()
+    checklist = models.JSONField(default=dict)  # {code: true/false} for every CHECKLIST code
+    comments = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-visited_on", "-created_at"]
+        indexes = [models.Index(fields=["volunteer", "visited_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on:%Y-%m-%d} {self.volunteer}"
+
+    @property
+    def score(self) -> str:
+        return f"{sum(bool(v) for v in self.checklist.values())}/{len(CHECKLIST_CODES)}"

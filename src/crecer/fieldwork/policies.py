@@ -19,3 +19,11 @@ def can_view_worklist(user) -> bool:
 
 def can_supervise(user) -> bool:
     return _role(user) in SUPERVISORS
+
+
+ACCOMPANIERS = {Role.FACILITATOR, Role.ADMIN}
+
+
+def can_accompany_visits(user) -> bool:
+    """Record (and list) accompanied visits with the supervision checklist."""
+    return _role(user) in ACCOMPANIERS

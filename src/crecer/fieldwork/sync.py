@@ -10,7 +10,9 @@ recorded without signal come back (`ingest`).
   `duplicate`, so a batch sent twice or cut half-way and sent again loses and duplicates
   nothing. An item that carries `base_updated_at` for a contact changed on the server after
   that time (validated or returned by the facilitator) is a `conflict` carrying the server
-  version; it is never overwritten.
+  version; it is never overwritten. An item may carry a `referral` (see `referral.py`): it is
+  made in the item's savepoint, so a refused referral refuses the contact too; a resent item
+  is a duplicate and makes no second referral (one referral per `source_contact_id`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from crecer.registry.queries import households_for, persons_for
 
 from . import actions, policies, queries
 from .models import Contact
+from .referral import refer_from_contact
 
 FORMAT_VERSION = 1
 MAX_BATCH = 1000
@@ -154,10 +157,13 @@ def _one(user, item: dict[str, Any], existing: dict, households: dict) -> dict[s
         return {**out, "status": "rejected", "errors": {
             "household_id": _("Household %(id)s was not found in your territories.")
             % {"id": item["household_id"]}}}
-    data = {k: v for k, v in item.items() if k not in ("household_id", "base_updated_at")}
+    data = {k: v for k, v in item.items()
+            if k not in ("household_id", "base_updated_at", "referral")}
     try:
         with transaction.atomic():
             contact = actions.record_contact(actor=user, household=household, data=data)
+            if item.get("referral"):
+                refer_from_contact(actor=user, contact=contact, data=item["referral"])
     except ValidationError as exc:
         return {**out, "status": "rejected", "errors": field_errors(exc)}
     except PermissionDenied as exc:

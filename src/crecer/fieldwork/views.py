@@ -10,6 +10,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,12 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crecer.accounts.scope import get_in_scope
+from crecer.programmes.models import Enrolment
 from crecer.programmes.schedule import age_in_months, messages_for
+from crecer.referrals.models import ReasonCode, Urgency
+from crecer.referrals.queries import services_for
 from crecer.registry.models import PersonRole, RoleKind
 from crecer.registry.queries import households_for, persons_for
 
-from . import actions, policies, queries
-from .models import ContactKind, ContactStatus, RemoteOutcome
+from . import actions, policies, queries, supervision
+from .models import CHECKLIST, ContactKind, ContactStatus, RemoteOutcome
+from .referral import refer_from_contact
 
 DANGER_SIGNS = [
     ("fever", gettext_lazy("fever")),
@@ -88,6 +93,8 @@ def _visit_context(request, household):
             "suggested": suggested, "other_messages": others, "items": items,
             "coresponsibilities": cores, "danger_signs": DANGER_SIGNS,
             "kinds": ContactKind.choices, "outcomes": RemoteOutcome.choices[1:],
+            "services": list(services_for(user)), "reason_codes": ReasonCode.choices,
+            "urgencies": Urgency.choices,
             "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
 
 
@@ -120,8 +127,17 @@ def visit(request, pk):
                              "height_cm": post.get("height_cm", "").strip(),
                              "note": post.get("note", "")},
         }
+        wants_referral = bool(post.get("ref_person") or post.get("ref_service"))
         try:
-            actions.record_contact(actor=user, household=household, data=data)
+            with transaction.atomic():
+                contact = actions.record_contact(actor=user, household=household, data=data)
+                if wants_referral:
+                    refer_from_contact(actor=user, contact=contact, data={
+                        "person_id": post.get("ref_person", ""),
+                        "service_id": post.get("ref_service", ""),
+                        "reason_code": post.get("ref_reason_code", ""),
+                        "reason": post.get("ref_reason", ""),
+                        "urgency": post.get("ref_urgency", "routine")})
         except ValidationError as exc:
             ctx["errors"] = exc.messages
             return render(request, "fieldwork/visit.html", ctx, status=400)
@@ -160,3 +176,44 @@ def review_contact(request, pk):
         messages.success(request, _("Contact %(c)s: %(status)s.")
                          % {"c": contact, "status": contact.get_status_display()})
     return redirect("fieldwork:review")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accompanied_visits(request):
+    """Record an accompanied visit with the supervision checklist; list the recent ones."""
+    user = request.user
+    if not policies.can_accompany_visits(user):
+        raise PermissionDenied(_("Only facilitators and administrators record accompanied "
+                                 "visits."))
+    volunteers = list(supervision.volunteers_for(user))
+    households = list(households_for(user).filter(
+        Exists(Enrolment.objects.filter(household=OuterRef("pk"), end__isnull=True)))
+        .order_by("code")[:500])
+    ctx = {"volunteers": volunteers, "households": households, "checklist": CHECKLIST,
+           "today": timezone.localdate().isoformat(), "post": request.POST}
+    status = 200
+    if request.method == "POST":
+        post = request.POST
+        volunteer = next((v for v in volunteers if str(v.pk) == post.get("volunteer")), None)
+        household = next((h for h in households if str(h.pk) == post.get("household")), None)
+        if volunteer is None or household is None:
+            ctx["errors"] = [_("Choose a volunteer and a household of your territories.")]
+            status = 400
+        else:
+            try:
+                supervision.record_accompanied_visit(
+                    actor=user, volunteer=volunteer, household=household,
+                    visited_on=post.get("visited_on", ""),
+                    checklist={code: post.get(f"check_{code}", "no")
+                               for code, _label in CHECKLIST},
+                    comments=post.get("comments", ""))
+            except ValidationError as exc:
+                ctx["errors"] = exc.messages
+                status = 400
+            else:
+                messages.success(request, _("Accompanied visit with %(v)s recorded.")
+                                 % {"v": volunteer.get_full_name() or volunteer.username})
+                return redirect("fieldwork:accompanied")
+    ctx["visits"] = list(supervision.accompanied_visits_for(user)[:100])
+    return render(request, "fieldwork/accompanied.html", ctx, status=status)

@@ -143,13 +143,20 @@
     ["weight_kg", "height_cm"].forEach(function (k) { var v = (fd.get(k) || "").trim(); if (v) obs[k] = v; });
     var note = (fd.get("note") || "").trim();
     if (note) obs.note = note;
-    return {
+    var out = {
       id: uuid(), household_id: form.dataset.household, kind: fd.get("kind"),
       occurred_at: when ? new Date(when).toISOString() : new Date().toISOString(),
       remote_outcome: fd.get("remote_outcome") || "", persons_present: fd.getAll("present"),
       messages_given: fd.getAll("messages"), items_delivered: items, observations: obs,
       coresponsibility_evidence: fd.getAll("evidence"),
     };
+    var refPerson = fd.get("ref_person"), refService = fd.get("ref_service");
+    if (refPerson && refService) {  // both chosen; a half-filled section is left out offline
+      out.referral = {person_id: refPerson || "", service_id: parseInt(refService, 10),
+        reason_code: fd.get("ref_reason_code") || "", reason: (fd.get("ref_reason") || "").trim(),
+        urgency: fd.get("ref_urgency") || "routine"};
+    }
+    return out;
   }
 
   function setNow(form) {
