@@ -108,3 +108,9 @@ def family(tree, users):
         data={"given_names": "Luis Ángel", "first_surname": "Hernández", "second_surname": "López",
               "sex": "M", "birth_date": "2024-07-02"})
     return {"household": hh, "mother": mother, "child": child}
+
+
+@pytest.fixture(autouse=True)
+def _analytics_dir(settings, tmp_path):
+    """Each test gets its own DuckDB extract and results folder."""
+    settings.CRECER_ANALYTICS_DIR = tmp_path / "analytics"

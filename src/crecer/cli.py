@@ -3,6 +3,8 @@
     crecer demo [--data-dir DIR] [--port N] [--demo-password P]
     crecer token create --user U
     crecer worker
+    crecer serve [--host H] [--port N] [--threads T]   (the web server, without demo data)
+    crecer indicators refresh [--full] | load-catalogue | import-targets FILE.csv
     crecer <any django management command> ...
 
 Every command finds its data through --data-dir or CRECER_DATA_DIR, and uses
@@ -73,6 +75,18 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         _token, raw = ApiToken.issue(user, name=args.name)
         print(raw)
+        return 0
+    if command == "serve":
+        parser = argparse.ArgumentParser(prog="crecer serve")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+        args = parser.parse_args(rest)
+        from waitress import serve
+
+        from crecer.config.wsgi import application
+
+        serve(application, host=args.host, port=args.port, threads=args.threads)
         return 0
     if command == "worker":
         call_command("db_worker", *rest)

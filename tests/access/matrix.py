@@ -267,6 +267,99 @@ def roster_query(p):
             "period": timezone.localdate().strftime("%Y-%m")}
 
 
+# aggregate data: entry per territory and period, period approvals (not personal data)
+
+def view_aggregates(user) -> bool:
+    from crecer.aggregates.policies import can_view_aggregates
+
+    return can_view_aggregates(user)
+
+
+_months = iter(range(2000 * 12, 10**6))
+
+
+def fresh_period() -> str:
+    """A month never used before in this run (approvals of one unit and period are unique)."""
+    from crecer.indicators.periods import of_type
+
+    return of_type("month", next(_months)).code
+
+
+def entry_form(p):
+    return {"unit_id": p.territory.pk, "period": "2025Q1"}
+
+
+def fresh_approval(p):
+    """An approval in force of the place's territory for a fresh month."""
+    from crecer.aggregates.models import PeriodApproval
+
+    return PeriodApproval.objects.create(unit=p.territory, period=fresh_period(),
+                                         approved_by=p.officer)
+
+
+def approved(p):
+    if "approval" not in p._made:
+        p._made["approval"] = fresh_approval(p)
+
+
+# tablero: aggregates of the territories in scope (indicator values, never a personal record)
+
+TABLERO = P.can_view_tablero
+
+
+def tablero_indicator(p):
+    """The place's territory and an indicator of the catalogue (made on first use)."""
+    from crecer.indicators.models import Indicator
+
+    ind, _ = Indicator.objects.get_or_create(
+        code="matrix-children", defaults={"name": "Matrix", "definition": "Matrix",
+                                          "numerator": "count(persons where child)",
+                                          "results_chain": "output"})
+    return {"unit_id": p.territory.pk, "code": ind.code}
+
+
+def dhis2_query(p, **extra):
+    """A DHIS2 export of the place's territory (interop)."""
+    return {"unit": p.territory.pk, "period": "202603", **extra}
+
+
+def dhis2_mapping_csv(p):
+    from crecer.interop.demo import demo_uid
+
+    content = f"kind,code,uid\r\nunit,{p.territory.code},{demo_uid('matrix', p.name)}\r\n"
+    return {"file": SimpleUploadedFile("mapping.csv", content.encode())}
+
+
+# indicators: reference sheets (definitions) and targets (aggregates), not personal data
+
+MANAGE_INDICATORS = P.can_manage_indicators
+
+
+def matrix_indicator():
+    from crecer.indicators.models import Indicator
+
+    return Indicator.objects.get_or_create(code="matrix-coverage", defaults={
+        "name": "Matriz", "definition": "Matriz", "numerator": "count(persons)",
+        "denominator": "sum(population.value)", "results_chain": "output"})[0]
+
+
+def indicator_code(p):
+    return {"code": matrix_indicator().code}
+
+
+def place_target(p):
+    from crecer.indicators.models import Target
+
+    Target.objects.get_or_create(indicator=matrix_indicator(), unit=p.territory, period="2026",
+                                 defaults={"value": 80})
+
+
+def targets_csv(p):
+    content = ("indicator,unit_code,period,value\r\n"
+               f"{matrix_indicator().code},{p.territory.code},2026,75\r\n")
+    return {"file": SimpleUploadedFile("targets.csv", content.encode())}
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 PAGES: dict[str, Case] = {
@@ -354,6 +447,49 @@ PAGES: dict[str, Case] = {
                                         shows=lambda p: p.household.code, setup=verified),
     "coresponsibility:roster_xlsx": Case(VERIFY, query=roster_query, obj=True),
     "coresponsibility:upload": Case(VERIFY),
+    # tablero: a unit outside her territories is 404 before any role check
+    "tablero:index": Case(TABLERO, ok=302),
+    "tablero:unit": Case(TABLERO, path=lambda p: {"unit_id": p.territory.pk}),
+    "tablero:indicator": Case(TABLERO, path=tablero_indicator),
+    "tablero:chain": Case(TABLERO, path=lambda p: {"unit_id": p.territory.pk,
+                                                   "column": "output"}),
+    "tablero:plotly": Case(None),  # the Plotly.js library, public like static files
+    # data quality: aggregates of the territories in scope, like the tablero
+    "quality:index": Case(TABLERO, ok=302),
+    "quality:unit": Case(TABLERO, path=lambda p: {"unit_id": p.territory.pk}),
+    # aggregate data: the pages open for roles that enter, approve or undo; acting needs the rule
+    "aggregates:index": Case(view_aggregates),
+    "aggregates:entry": Case(view_aggregates, path=entry_form),
+    "aggregates:approve": Case(P.can_approve_period, method="POST", ok=302,
+                               path=lambda p: {"unit_id": p.territory.pk,
+                                               "period": fresh_period()}),
+    "aggregates:undo": Case(P.can_undo_approval, method="POST", ok=302,
+                            path=lambda p: {"pk": fresh_approval(p).pk},
+                            body=lambda p: {"reason": "matrix"}),
+    "aggregates:approvals": Case(view_aggregates, shows=lambda p: p.territory.name,
+                                 setup=approved),
+    # interop: DHIS2 exports (tablero roles) and the mapping (indicator managers)
+    "interop:dhis2": Case(TABLERO, query=dhis2_query, obj=True),
+    "interop:dhis2_download": Case(TABLERO, query=lambda p: dhis2_query(p, format="adx"),
+                                   obj=True),
+    "interop:mapping": Case(P.can_manage_indicators),
+    "interop:mapping_remove": Case(P.can_manage_indicators, method="POST", ok=302, obj=True,
+                                   body=lambda p: {"kind": "unit", "unit": p.territory.pk}),
+    "interop:mapping_import": Case(P.can_manage_indicators, method="POST", ok=302,
+                                   body=dhis2_mapping_csv),
+    "interop:mapping_export": Case(P.can_manage_indicators),
+    # indicators: the catalogue and reference sheets for tablero roles, editing for the M&E
+    # officer; targets of the territories in scope (and their ancestors)
+    "indicators:list": Case(TABLERO),
+    "indicators:detail": Case(TABLERO, path=indicator_code, obj=False),
+    "indicators:export": Case(TABLERO, path=indicator_code, obj=False),
+    "indicators:new": Case(MANAGE_INDICATORS),
+    "indicators:edit": Case(MANAGE_INDICATORS, path=indicator_code, obj=False),
+    "indicators:check": Case(MANAGE_INDICATORS, method="POST",
+                             body=lambda p: {"numerator": "count(persons)"}),
+    "indicators:targets": Case(TABLERO, shows=lambda p: p.territory.code, setup=place_target),
+    "indicators:targets_import": Case(MANAGE_INDICATORS, method="POST", body=targets_csv,
+                                      multipart=True, ok=302, obj=False),
 }
 
 # --- API (/api/v1/) --------------------------------------------------------------------------
@@ -421,6 +557,12 @@ API: dict[str, Case] = {
     "api-v1:sync_bootstrap": Case(FW.can_view_worklist),
     "api-v1:sync_contacts": Case(FW.can_record_contact, method="POST",
                                  body=lambda p: {"contacts": []}),
+    # indicators (aggregates): the catalogue for all, values and DHIS2 for tablero roles
+    "api-v1:list_indicators": Case(ANY),
+    "api-v1:indicator_values": Case(TABLERO, obj=True,
+                                    query=lambda p: {"unit": p.territory.code, "period": "202603"}),
+    "api-v1:dhis2_data_value_sets": Case(
+        TABLERO, obj=True, query=lambda p: {"unit": p.territory.code, "period": "202603"}),
 }
 
 MATRIX: dict[str, Case] = {**PAGES, **API}

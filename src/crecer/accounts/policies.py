@@ -74,3 +74,35 @@ COMPLIANCE_VERIFIERS = {Role.MUNICIPAL_OFFICER, Role.DATA_OFFICER, Role.ADMIN}
 def can_verify_coresponsibility(user) -> bool:
     """Verify co-responsibilities, import health/education files, export payment rosters."""
     return _role(user) in COMPLIANCE_VERIFIERS
+
+
+# ---- indicators and the tablero -----------------------------------------------------------------
+# Aggregates only (no personal record), so every role that manages sees them for its subtree.
+TABLERO_VIEWERS = {Role.FACILITATOR, Role.MUNICIPAL_OFFICER, Role.REGIONAL_MANAGER,
+                   Role.NATIONAL_MANAGER, Role.DATA_OFFICER, Role.ADMIN}
+AGGREGATE_ENTERERS = {Role.MUNICIPAL_OFFICER, Role.REGIONAL_MANAGER, Role.DATA_OFFICER, Role.ADMIN}
+PERIOD_APPROVERS = {Role.REGIONAL_MANAGER, Role.NATIONAL_MANAGER, Role.DATA_OFFICER, Role.ADMIN}
+INDICATOR_EDITORS = {Role.DATA_OFFICER, Role.ADMIN}  # the M&E officer
+
+
+def can_view_tablero(user) -> bool:
+    return _role(user) in TABLERO_VIEWERS
+
+
+def can_enter_aggregates(user) -> bool:
+    """Enter aggregate values (budgets, workshops…) for territories in scope."""
+    return _role(user) in AGGREGATE_ENTERERS
+
+
+def can_approve_period(user) -> bool:
+    """Approve a territory's period (locks it); also undo an approval."""
+    return _role(user) in PERIOD_APPROVERS
+
+
+def can_undo_approval(user) -> bool:
+    return _role(user) in {Role.DATA_OFFICER, Role.ADMIN}
+
+
+def can_manage_indicators(user) -> bool:
+    """Add and edit indicators (reference sheets), targets and DHIS2 mappings."""
+    return _role(user) in INDICATOR_EDITORS

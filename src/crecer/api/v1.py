@@ -12,7 +12,7 @@ from crecer.fieldwork.api import router as sync_router
 from crecer.imports.api import router as imports_router
 from crecer.referrals.api import router as referrals_router
 
-from . import audit, errors, households, persons, territories
+from . import audit, errors, households, indicators, persons, territories
 from .auth import SessionAuth, TokenAuth
 
 DESCRIPTION = """\
@@ -54,3 +54,4 @@ api.add_router("/duplicates", duplicates_router)
 api.add_router("/imports", imports_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/sync", sync_router)
+api.add_router("/indicators", indicators.router)

@@ -60,6 +60,11 @@ INSTALLED_APPS = [
     "crecer.referrals",
     "crecer.deliveries",
     "crecer.coresponsibility",
+    "crecer.aggregates",
+    "crecer.indicators",
+    "crecer.quality",
+    "crecer.interop",
+    "crecer.tablero",
     "crecer.api",
 ]
 
@@ -191,3 +196,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Indicators: where the DuckDB extract and results live, and how many months are computed.
+CRECER_ANALYTICS_DIR = Path(os.environ.get("CRECER_ANALYTICS_DIR", DATA_DIR / "analytics"))
+CRECER_INDICATOR_MONTHS = int(os.environ.get("CRECER_INDICATOR_MONTHS", "36"))
+CRECER_INDICATORS_AUTO_REFRESH = os.environ.get("CRECER_INDICATORS_AUTO_REFRESH", "1") != "0"

@@ -4,3 +4,5 @@ from .settings import *  # noqa: F403
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests refresh the indicators explicitly (engine.refresh); one test turns this on.
+CRECER_INDICATORS_AUTO_REFRESH = False

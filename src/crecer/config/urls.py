@@ -18,5 +18,10 @@ urlpatterns = [
     path("", include("crecer.deliveries.urls")),
     path("", include("crecer.referrals.urls")),
     path("", include("crecer.coresponsibility.urls")),
+    path("", include("crecer.aggregates.urls")),
+    path("tablero/", include("crecer.tablero.urls")),
+    path("quality/", include("crecer.quality.urls")),
+    path("interop/", include("crecer.interop.urls")),
+    path("indicators/", include("crecer.indicators.urls")),
     path("api/v1/", include("crecer.api.urls")),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,16 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
+# Called (after the transaction commits) whenever an audited change is recorded: the indicators
+# app registers its refresh scheduler here, so that core does not depend on it.
+CHANGE_LISTENERS: list[Callable[[], None]] = []
+
+
+def _changed() -> None:
+    for listener in CHANGE_LISTENERS:
+        listener()
+
+
 def record(
     *,
     actor,
@@ -48,6 +58,7 @@ def record(
     person_id: uuid.UUID | None = None,
     note: str = "",
 ) -> AuditEvent:
+    _changed()
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_username=getattr(actor, "username", "") or "system",
@@ -62,4 +73,5 @@ def record(
 
 
 def record_many(events: list[AuditEvent]) -> None:
+    _changed()
     AuditEvent.objects.bulk_create(events, batch_size=1000)

@@ -6,6 +6,10 @@ from django.conf import settings
 from django.core.management import call_command
 
 
+def _indent(message: str) -> None:
+    print(f"    {message}", flush=True)
+
+
 def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
     from crecer.accounts.models import User
 
@@ -19,6 +23,9 @@ def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
 
         from crecer.demo.generator import generate
 
+        # The demo's own refresh runs at the end of loading; no refresh per change meanwhile.
+        auto_refresh = settings.CRECER_INDICATORS_AUTO_REFRESH
+        settings.CRECER_INDICATORS_AUTO_REFRESH = False
         households = int(os.environ.get("CRECER_DEMO_HOUSEHOLDS", "3000"))
         generate(password=password, progress=True, households=households,
                  duplicates=max(households // 10, 1))
@@ -34,6 +41,10 @@ def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
 
         print(f"  demo data: deliveries {seed_deliveries()}", flush=True)
         print(f"  demo data: co-responsibilities {seed_compliance()}", flush=True)
+        from crecer.demo.tablero import seed_tablero
+
+        print(f"  demo data: tablero {seed_tablero(progress=_indent)}", flush=True)
+        settings.CRECER_INDICATORS_AUTO_REFRESH = auto_refresh
     from crecer.demo.generator import DEMO_ACCOUNTS
 
     url = f"http://{host}:{port}/"
