@@ -22,7 +22,6 @@ import http.cookiejar
 import json
 import os
 import re
-import resource
 import shutil
 import socket
 import statistics
@@ -52,17 +51,19 @@ def parse_args(argv=None):
 
 
 def step(name: str, args: list[str], env: dict) -> tuple[float, float, str]:
-    """Run `crecer args` in a child process: (seconds, peak RSS in MB, output)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run `crecer args` in a child process: (seconds, that process's peak RSS in MB, output)."""
     t0 = time.perf_counter()
-    proc = subprocess.run(CRECER + args, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
-    if proc.returncode:
-        print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n", file=sys.stderr)
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(CRECER + args, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                text=True)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        out.seek(0)
+        output = out.read()
+    if os.waitstatus_to_exitcode(status):
+        print(output[-3000:], file=sys.stderr)
         raise SystemExit(f"{name} failed")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: report it only when this step raised it.
-    return seconds, max(peak, before) / 1024, proc.stdout
+    return seconds, usage.ru_maxrss / 1024, output
 
 
 def free_port() -> int:
@@ -180,6 +181,15 @@ u, _ = User.objects.get_or_create(username='nacional', defaults={'role': 'nation
 u.set_password('%s'); u.save(); u.territories.set([OrgUnit.objects.get(parent=None)])
 """
 
+UNIT_CODES = """
+import json
+from crecer.territory.models import OrgUnit
+root = OrgUnit.objects.filter(parent=None).order_by('id').first()
+munis = list(OrgUnit.objects.filter(depth=3, kind='area').order_by('code')
+             .values_list('code', flat=True)[:5])
+print(json.dumps([root.code, *munis]))
+"""
+
 ADD_CONTACTS = """
 import datetime as dt, random
 from django.utils import timezone
@@ -209,12 +219,16 @@ def serve_and_load(env: dict, args) -> list[tuple[str, str]]:
         html = session.open(base + "tablero/").read().decode()
         unit_links = sorted(set(re.findall(r'href="(/tablero/\d+/)"', html)))[:8]
         pages = [base + "tablero/"] + [base + u.lstrip("/") for u in unit_links]
+        codes_out = subprocess.run(CRECER + ["shell", "-c", UNIT_CODES], env=env,
+                                   capture_output=True, text=True, check=True).stdout
+        units = json.loads(codes_out.strip().splitlines()[-1])
         catalogue = json.loads(urllib.request.urlopen(urllib.request.Request(
-            base + "api/v1/indicators/", headers={"Authorization": f"Bearer {token}"})).read())
-        items = catalogue.get("items", catalogue) if isinstance(catalogue, dict) else catalogue
-        codes = [i["code"] for i in items][:6]
+            base + "api/v1/indicators", headers={"Authorization": f"Bearer {token}"})).read())
+        codes = [i["code"] for i in catalogue][:6]
+        year = time.strftime("%Y")
         api = [base + "api/v1/indicators/values?" + urllib.parse.urlencode(
-            {"indicator": c, "period": time.strftime("%Y")}) for c in codes]
+            {"indicator": c, "period": year, "unit": u, "children": "true"})
+            for c in codes for u in units]
 
         def api_opener():
             opener = urllib.request.build_opener()

@@ -218,6 +218,7 @@ def _prune(folder: Path, keep: str) -> None:
 
 
 def _compute(con, results: Path, report: RefreshReport, say, Indicator, FrozenValue) -> None:
+    started = time.perf_counter()
     main = results.stem
     con.execute(f"USE \"{main}\"")
     con.execute(f"SET search_path = '\"{main}\".main,x.main'")
@@ -271,11 +272,19 @@ def _compute(con, results: Path, report: RefreshReport, say, Indicator, FrozenVa
     t0 = time.perf_counter()
     _volunteer_month(con, first, last)
     report.timings["volunteers"] = time.perf_counter() - t0
+    # Sorted by what pages ask for (a period, totals or one disaggregation, a few units), so
+    # that DuckDB's min/max zone maps skip almost every row group of a lookup.
+    con.execute("CREATE TABLE indicator_value_sorted AS SELECT * FROM indicator_value "
+                "ORDER BY period, dim, unit_id, indicator")
+    con.execute("DROP TABLE indicator_value")
+    con.execute("ALTER TABLE indicator_value_sorted RENAME TO indicator_value")
+    report.values, n_indicators = con.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT indicator) FROM indicator_value").fetchone()
     con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
     con.executemany("INSERT INTO meta VALUES (?, ?)", [
         ("computed_at", time.strftime("%Y-%m-%dT%H:%M:%S%z")), ("first_month", str(first)),
-        ("last_month", str(last)), ("full", str(report.full))])
-    report.values = con.execute("SELECT COUNT(*) FROM indicator_value").fetchone()[0]
+        ("last_month", str(last)), ("full", str(report.full)), ("values", str(report.values)),
+        ("indicators", str(n_indicators)), ("seconds", f"{time.perf_counter() - started:.2f}")])
     con.execute("CHECKPOINT")
 
 

@@ -78,15 +78,23 @@ def values(*, indicators: list[str] | None = None, unit_ids: list[int], periods:
     filters = _clean_filters(filters)
     if filters:
         return _filtered(con, indicators, unit_ids, periods, dim, filters)
-    sql = ("SELECT indicator, unit_id, period, dim, dim_value, numerator, denominator, value, "
-           "approved FROM indicator_value WHERE unit_id IN (SELECT unnest(?)) "
-           "AND period IN (SELECT unnest(?)) AND dim = ?")
-    params: list = [list(unit_ids), list(periods), dim]
+    # Literal IN lists (not subqueries) so that the filters reach the scan and its zone maps.
+    units, codes = [int(u) for u in unit_ids], [str(p) for p in periods]
+    sql = (f"SELECT indicator, unit_id, period, dim, dim_value, numerator, denominator, value, "
+           f"approved FROM indicator_value WHERE period IN ({_marks(codes)}) AND dim = ? "
+           f"AND unit_id IN ({_marks(units)})")
+    params: list = [*codes, dim, *units]
     if indicators is not None:
-        sql += " AND indicator IN (SELECT unnest(?))"
-        params.append(list(indicators))
+        if not indicators:
+            return []
+        sql += f" AND indicator IN ({_marks(indicators)})"
+        params.extend(indicators)
     return _rows_to_values(con.execute(sql + " ORDER BY indicator, unit_id, period, dim_value",
                                        params).fetchall())
+
+
+def _marks(items) -> str:
+    return ", ".join("?" for _ in items)
 
 
 def _filter_sql(source: str, filters: dict[str, list[str]]) -> str | None:
@@ -174,12 +182,11 @@ def status() -> dict:
     if con is None:
         return {"computed": False}
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    count = con.execute("SELECT COUNT(*), COUNT(DISTINCT indicator) FROM indicator_value"
-                        ).fetchone()
     return {"computed": True, "computed_at": meta.get("computed_at"),
             "first_month": int(meta.get("first_month", 0)),
-            "last_month": int(meta.get("last_month", 0)), "values": count[0],
-            "indicators": count[1]}
+            "last_month": int(meta.get("last_month", 0)), "values": int(meta.get("values", 0)),
+            "indicators": int(meta.get("indicators", 0)),
+            "seconds": float(meta.get("seconds", 0))}
 
 
 def volunteer_months(unit_ids: list[int], first_month: int, last_month: int) -> list[tuple]:
