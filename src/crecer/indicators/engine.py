@@ -19,6 +19,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -87,14 +88,20 @@ def _known_codes(source: str, name: str) -> set[str] | None:
     return None  # codes from the database are checked when the indicator is saved
 
 
+@lru_cache(maxsize=4096)
+def _checked(text: str):
+    """Parsed and checked expression (cached: pages compile the same ones again and again)."""
+    return check(text, _known_codes)
+
+
 def compile_indicators(indicators) -> tuple[list[Compiled], dict[str, Aggregate], dict[str, str]]:
     """Parse the active indicators; returns them, their distinct aggregates by key, and the
     ones that could not be parsed (code -> reason)."""
     compiled, terms, skipped = [], {}, {}
     for ind in indicators:
         try:
-            num = check(ind.numerator, _known_codes)
-            den = check(ind.denominator, _known_codes) if ind.denominator.strip() else None
+            num = _checked(ind.numerator)
+            den = _checked(ind.denominator) if ind.denominator.strip() else None
         except ValueError as exc:
             skipped[ind.code] = str(exc)
             continue

@@ -150,7 +150,7 @@ def _filtered(con, indicator_codes, unit_ids, period_codes, dim, filters) -> lis
     keys = (f"SELECT u.unit_id, p.ptype, p.period, '' AS dim, '' AS dim_value "
             f"FROM (SELECT unnest([{units}]) AS unit_id) u, periods p "
             f"WHERE p.period IN ({wanted_periods})")
-    out: list[Value] = []
+    selects = []
     for ind in compiled:
         used = aggregates(ind.numerator) + (aggregates(ind.denominator)
                                             if ind.denominator is not None else [])
@@ -158,13 +158,14 @@ def _filtered(con, indicator_codes, unit_ids, period_codes, dim, filters) -> lis
             continue
         if any(_filter_sql(agg.source, filters) is None for agg in aggregates(ind.numerator)):
             continue  # the numerator cannot be restricted to that sub-population
-        sql = indicator_sql(ind, known, "fv", keys)
-        rows = con.execute(f"SELECT indicator, unit_id, period, dim, dim_value, numerator, "
-                           f"denominator, value, approved FROM ({sql}) WHERE dim = ? "
-                           f"ORDER BY unit_id, period, dim_value", [dim]).fetchall()
-        out.extend(_rows_to_values(rows))
+        selects.append(f"SELECT indicator, unit_id, period, dim, dim_value, numerator, "
+                       f"denominator, value, approved FROM ({indicator_sql(ind, known, 'fv', keys)})")
+    rows = []
+    if selects:  # one statement for every indicator
+        rows = con.execute(f"SELECT * FROM ({' UNION ALL '.join(selects)}) WHERE dim = ? "
+                           f"ORDER BY indicator, unit_id, period, dim_value", [dim]).fetchall()
     con.execute("DROP TABLE IF EXISTS fv")
-    return out
+    return _rows_to_values(rows)
 
 
 def series(indicator: str, unit_id: int, period_type: str, n: int = 12,
