@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from crecer.indicators.expression import (
     ExpressionError,
@@ -11,6 +12,13 @@ from crecer.indicators.expression import (
     condition_sql,
     dims_supported,
 )
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages below are asserted in English (the interface is Spanish by default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize("text", [
@@ -49,6 +57,17 @@ def test_errors_say_where_and_why(text, where, why):
         assert (caught.value.line, caught.value.column) == where
         assert str(caught.value).startswith(f"line {where[0]}, column {where[1]}: ")
 
+
+
+def test_errors_are_in_the_users_language():
+    with translation.override("es"), pytest.raises(ExpressionError) as caught:
+        check("count(persons where sexo = 'F')")
+    assert caught.value.message.startswith("'sexo' no es un campo de persons; sus campos son: ")
+    assert str(caught.value).startswith("línea 1, columna 21: 'sexo' no es un campo")
+    with translation.override("es"), pytest.raises(ExpressionError) as caught:
+        check("count(persons where")
+    assert str(caught.value) == ("la expresión termina antes de tiempo; se esperaba '(', not, "
+                                 "un nombre")
 
 def test_database_codes_are_checked_through_the_callback():
     known = {("enrolments", "programme"): {"juntos"}}.get

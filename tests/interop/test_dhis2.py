@@ -175,6 +175,7 @@ def test_nothing_mapped_gives_empty_documents(tree, family, indicators):
 def _client(user) -> Client:
     client = Client()
     client.force_login(user)
+    client.cookies["django_language"] = "en"  # the pages' text is asserted in English
     return client
 
 

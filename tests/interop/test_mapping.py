@@ -204,6 +204,7 @@ def test_import_refuses_files_without_the_columns(users, tree):
 def _client(user) -> Client:
     client = Client()
     client.force_login(user)
+    client.cookies["django_language"] = "en"  # the pages' text is asserted in English
     return client
 
 

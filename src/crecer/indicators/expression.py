@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -71,7 +73,8 @@ class ExpressionError(ValueError):
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None):
         self.message, self.line, self.column = message, line, column
-        where = f"line {line}, column {column}: " if line else ""
+        where = _("line %(line)s, column %(column)s: ") % {"line": line, "column": column} \
+            if line else ""
         super().__init__(where + message)
 
 
@@ -210,37 +213,50 @@ def _parser() -> Lark:
     return Lark(GRAMMAR, parser="lalr", propagate_positions=True)
 
 
-_EXPECTED = {"RPAR": "')'", "LPAR": "'('", "NAME": "a name", "NUMBER": "a number",
-             "STRING": "a quoted text", "FUNC": "count, sum or count_distinct", "OP": "=",
-             "COMMA": "','", "DOT": "'.'", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'",
-             "SLASH": "'/'", "WHERE": "where", "AND": "and", "OR": "or", "IN": "in"}
+_EXPECTED = {"RPAR": "')'", "LPAR": "'('", "OP": "=", "COMMA": "','", "DOT": "'.'",
+             "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "WHERE": "where",
+             "AND": "and", "OR": "or", "IN": "in"}
+# tokens described in words: translated when the message is made
+_DESCRIBED = {"NAME": gettext_noop("a name"), "NUMBER": gettext_noop("a number"),
+              "STRING": gettext_noop("a quoted text"),
+              "FUNC": gettext_noop("count, sum or count_distinct")}
+
+
+def _describe(token_type: str) -> str:
+    if token_type in _DESCRIBED:
+        return _(_DESCRIBED[token_type])
+    return _EXPECTED.get(token_type, token_type.lower())
 
 
 def _describe_expected(expected) -> str:
-    names = sorted({_EXPECTED.get(e, e.lower()) for e in expected if not e.startswith("__")})
+    names = sorted({_describe(e) for e in expected if not e.startswith("__")})
     return ", ".join(names[:6])
 
 
 def parse(text: str):
     """The tree of `text`; ExpressionError says where the syntax is wrong."""
     if not text or not text.strip():
-        raise ExpressionError("the expression is empty")
+        raise ExpressionError(_("the expression is empty"))
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
-        raise ExpressionError(f"unexpected character '{text[exc.pos_in_stream]}'",
+        raise ExpressionError(_("unexpected character '%(char)s'")
+                              % {"char": text[exc.pos_in_stream]},
                               exc.line, exc.column) from None
     except UnexpectedEOF as exc:
         raise ExpressionError(
-            f"the expression ends too early; expected {_describe_expected(exc.expected)}",
+            _("the expression ends too early; expected %(expected)s")
+            % {"expected": _describe_expected(exc.expected)},
             exc.line if exc.line > 0 else None, exc.column if exc.column > 0 else None) from None
     except UnexpectedToken as exc:
         if exc.token.type == "$END":
             raise ExpressionError(
-                f"the expression ends too early; expected {_describe_expected(exc.expected)}"
+                _("the expression ends too early; expected %(expected)s")
+                % {"expected": _describe_expected(exc.expected)}
             ) from None
         raise ExpressionError(
-            f"unexpected '{exc.token}'; expected {_describe_expected(exc.expected)}",
+            _("unexpected '%(token)s'; expected %(expected)s")
+            % {"token": exc.token, "expected": _describe_expected(exc.expected)},
             exc.line, exc.column) from None
     except UnexpectedInput as exc:  # pragma: no cover - other lark errors
         raise ExpressionError(str(exc), getattr(exc, "line", None),
@@ -269,8 +285,8 @@ def check(text: str, known: KnownCodes | None = None):
     elements). Returns the tree."""
     tree = parse(text)
     if not aggregates(tree):
-        raise ExpressionError("the expression counts or sums nothing: use count(…), sum(…) or "
-                              "count_distinct(…) over a source")
+        raise ExpressionError(_("the expression counts or sums nothing: use count(…), sum(…) "
+                                "or count_distinct(…) over a source"))
     for agg in aggregates(tree):
         _check_aggregate(agg, known)
     return tree
@@ -280,20 +296,25 @@ def _check_aggregate(agg: Aggregate, known: KnownCodes | None) -> None:
     source = SOURCES.get(agg.source)
     at = (agg.line, agg.column)
     if source is None:
-        raise ExpressionError(f"unknown source '{agg.source}'; the sources are: "
-                              f"{', '.join(sorted(SOURCES))}", *at)
+        raise ExpressionError(_("unknown source '%(source)s'; the sources are: %(sources)s")
+                              % {"source": agg.source, "sources": ", ".join(sorted(SOURCES))},
+                              *at)
     if agg.func == "count" and agg.field:
-        raise ExpressionError(f"count takes a source, not a field: write count({agg.source} …) "
-                              f"or count_distinct({agg.source}.{agg.field} …)", *at)
+        raise ExpressionError(_("count takes a source, not a field: write count(%(source)s …) "
+                                "or count_distinct(%(source)s.%(field)s …)")
+                              % {"source": agg.source, "field": agg.field}, *at)
     if agg.func == "sum":
         if agg.field not in source.sums:
             raise ExpressionError(
-                f"sum needs a numeric field of {agg.source}: "
-                + (", ".join(source.sums) if source.sums else "it has none (use count)"), *at)
+                _("sum needs a numeric field of %(source)s: %(fields)s")
+                % {"source": agg.source,
+                   "fields": ", ".join(source.sums) if source.sums
+                   else _("it has none (use count)")}, *at)
     if agg.func == "count_distinct" and agg.field not in source.distinct:
         raise ExpressionError(
-            f"count_distinct needs one of the fields of {agg.source}: "
-            + (", ".join(source.distinct) or "it has none (use count)"), *at)
+            _("count_distinct needs one of the fields of %(source)s: %(fields)s")
+            % {"source": agg.source,
+               "fields": ", ".join(source.distinct) or _("it has none (use count)")}, *at)
     if agg.where is not None:
         _check_condition(agg.where, source, known)
 
@@ -306,34 +327,42 @@ def _check_condition(node, source: Source, known: KnownCodes | None) -> None:
     at = (node.line, node.column)
     spec = source.fields.get(node.field)
     if spec is None:
-        raise ExpressionError(f"'{node.field}' is not a field of {source.name}; its fields are: "
-                              f"{', '.join(sorted(source.fields))}", *at)
+        raise ExpressionError(_("'%(field)s' is not a field of %(source)s; its fields are: "
+                                "%(fields)s")
+                              % {"field": node.field, "source": source.name,
+                                 "fields": ", ".join(sorted(source.fields))}, *at)
     if spec.type == "bool":
         if node.op == "truth":
             return
         if node.op in ("=", "!=") and isinstance(node.values[0], bool):
             return
-        raise ExpressionError(f"'{node.field}' is true or false: write '{node.field}', "
-                              f"'not {node.field}' or '{node.field} = true'", *at)
+        raise ExpressionError(_("'%(field)s' is true or false: write '%(field)s', "
+                                "'not %(field)s' or '%(field)s = true'")
+                              % {"field": node.field}, *at)
     if node.op == "truth":
-        raise ExpressionError(f"'{node.field}' is not true or false: compare it, for example "
-                              f"{node.field} = \"…\"", *at)
+        raise ExpressionError(_("'%(field)s' is not true or false: compare it, for example "
+                                "%(field)s = \"…\"") % {"field": node.field}, *at)
     if spec.type in ("code", "text"):
         if node.op not in ("=", "!=", "in"):
-            raise ExpressionError(f"'{node.field}' is a code: use =, != or in", *at)
+            raise ExpressionError(_("'%(field)s' is a code: use =, != or in")
+                                  % {"field": node.field}, *at)
         allowed = set(spec.values) if spec.values else (known(source.name, node.field)
                                                         if known else None)
         for value in node.values:
             if not isinstance(value, str):
-                raise ExpressionError(f"'{node.field}' takes quoted codes, not {value!r}", *at)
+                raise ExpressionError(_("'%(field)s' takes quoted codes, not %(value)r")
+                                      % {"field": node.field, "value": value}, *at)
             if allowed is not None and spec.type == "code" and value not in allowed:
                 raise ExpressionError(
-                    f"'{value}' is not a value of {source.name}.{node.field}; the values are: "
-                    f"{', '.join(sorted(allowed)) or '(none yet)'}", *at)
+                    _("'%(value)s' is not a value of %(source)s.%(field)s; the values are: "
+                      "%(values)s")
+                    % {"value": value, "source": source.name, "field": node.field,
+                       "values": ", ".join(sorted(allowed)) or _("(none yet)")}, *at)
     if spec.type == "number":
         for value in node.values:
             if isinstance(value, (bool, str)):
-                raise ExpressionError(f"'{node.field}' is a number", *at)
+                raise ExpressionError(_("'%(field)s' is a number") % {"field": node.field},
+                                      *at)
 
 
 # ---- SQL --------------------------------------------------------------------------------------
