@@ -41,6 +41,10 @@ def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
 
         print(f"  demo data: deliveries {seed_deliveries()}", flush=True)
         print(f"  demo data: co-responsibilities {seed_compliance()}", flush=True)
+        from crecer.demo.wide import seed_wide_fieldwork  # field work in every municipality
+
+        print(f"  demo data: wide field work {seed_wide_fieldwork(password=password)}",
+              flush=True)
         from crecer.demo.tablero import seed_tablero
 
         print(f"  demo data: tablero {seed_tablero(progress=_indent)}", flush=True)

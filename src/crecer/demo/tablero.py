@@ -57,7 +57,10 @@ def backdate_registry(today: dt.date | None = None) -> int:
         p.created_at = by_household[p.household_id]
     Person.objects.bulk_update(persons, ["created_at"], batch_size=1000)
     # Contacts reach the server some hours after the visit; one in ten is synced late.
-    contacts = list(Contact.objects.only("id", "occurred_at", "created_at"))
+    # (Only the contacts bulk-created without an arrival time: written at build time, long
+    # after their visit. `wide.py` sets its own.)
+    contacts = [c for c in Contact.objects.only("id", "occurred_at", "created_at")
+                if c.created_at - c.occurred_at > dt.timedelta(days=20)]
     for c in contacts:
         hours = _days_ago(f"sync-{c.pk}", 240)
         c.created_at = c.occurred_at + dt.timedelta(hours=hours % 48 if hours < 216 else hours)
