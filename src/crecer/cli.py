@@ -1,6 +1,7 @@
 """The `crecer` command.
 
     crecer demo [--data-dir DIR] [--port N] [--demo-password P]
+    crecer synth --persons N [--seed S] [--replace]   (synthetic national data set)
     crecer token create --user U
     crecer worker
     crecer serve [--host H] [--port N] [--threads T]   (the web server, without demo data)
@@ -61,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(rest)
         return run_demo(host=args.host, port=args.port, password=args.demo_password,
                         serve=not args.no_serve)
+    if command == "synth":
+        from crecer.synth.command import main as synth
+
+        return synth(rest)
     if command == "token":
         parser = argparse.ArgumentParser(prog="crecer token")
         parser.add_argument("action", choices=["create"])

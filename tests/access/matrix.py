@@ -39,6 +39,11 @@ from crecer.accounts import policies as P
 from crecer.fieldwork import policies as FW
 from crecer.programmes import policies as PR
 
+from . import implementation_places as IM
+from . import planning_places as PL
+from . import scaleup_places as SU
+from . import workforce_places as WF
+
 Factory = Callable[[Any], dict]
 
 ANY = P.can_view_registry  # every logged-in user with a role
@@ -360,6 +365,60 @@ def targets_csv(p):
     return {"file": SimpleUploadedFile("targets.csv", content.encode())}
 
 
+# finance: budgets, expenditures and group purchases of the territories in scope (aggregates)
+
+VIEW_FINANCE = P.can_view_finance
+MANAGE_FINANCE = P.can_manage_finance
+
+
+def manage_sources(user) -> bool:
+    from crecer.finance.policies import can_manage_sources
+
+    return can_manage_sources(user)
+
+
+def finance_source():
+    from crecer.finance.actions import load_default_sources
+    from crecer.finance.models import FundingSource
+
+    load_default_sources()
+    return FundingSource.objects.get(code="municipalidad")
+
+
+def fresh_budget(p):
+    from crecer.finance.models import Budget
+
+    return {"pk": Budget.objects.create(unit=p.territory, year=2025, category="staff",
+                                        source=finance_source(), amount=10).pk}
+
+
+def fresh_expenditure(p):
+    from django.utils import timezone
+
+    from crecer.finance.models import Expenditure
+
+    return {"pk": Expenditure.objects.create(
+        unit=p.territory, date=timezone.localdate(), category="staff", source=finance_source(),
+        amount=10, description=f"Matriz{p.name}").pk}
+
+
+def fresh_purchase(p):
+    """A group purchase shared by the place's community and its municipality."""
+    from crecer.finance.actions import record_group_purchase
+
+    finance_source()
+    return record_group_purchase(
+        actor=p.officer, name=f"Compra Matriz{p.name}", date="2025-04-01", total_amount="100",
+        source="municipalidad", shares=[{"unit": p.territory, "percent": "50"},
+                                        {"unit": p.territory.parent, "percent": "50"}])
+
+
+def finance_purchase(p):
+    if "purchase" not in p._made:
+        p._made["purchase"] = fresh_purchase(p)
+    return p._made["purchase"]
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 PAGES: dict[str, Case] = {
@@ -490,6 +549,82 @@ PAGES: dict[str, Case] = {
     "indicators:targets": Case(TABLERO, shows=lambda p: p.territory.code, setup=place_target),
     "indicators:targets_import": Case(MANAGE_INDICATORS, method="POST", body=targets_csv,
                                       multipart=True, ok=302, obj=False),
+    # implementation: checklists, steps and evidence, committees (not personal data)
+    "implementation:index": Case(P.can_view_implementation, shows=lambda p: p.territory.name,
+                                 setup=IM.checklist),
+    "implementation:unit": Case(P.can_view_implementation,
+                                path=lambda p: {"unit_id": p.territory.pk}),
+    "implementation:instantiate": Case(P.can_manage_implementation, method="POST", ok=302,
+                                       path=lambda p: {"unit_id": p.territory.pk}),
+    "implementation:step": Case(P.can_view_implementation, path=IM.step),
+    "implementation:evidence": Case(P.can_view_implementation, path=IM.evidence),
+    "implementation:late": Case(P.can_view_implementation, shows=lambda p: p.territory.name,
+                                setup=IM.checklist),
+    "implementation:committees": Case(P.can_view_implementation, shows=IM.committee_name,
+                                      setup=IM.committee),
+    "implementation:committee_new": Case(
+        P.can_manage_committees, method="POST", ok=302, obj=True,
+        body=lambda p: {"territory": p.territory.pk, "kind": "zonal_team", "name": "Equipo"}),
+    "implementation:committee": Case(P.can_view_implementation, path=IM.committee_pk),
+    "implementation:member_new": Case(
+        P.can_manage_committees, method="POST", ok=302, path=IM.committee_pk,
+        body=lambda p: {"member-person_name": "Ana Reyes", "member-position": "Secretaria"}),
+    "implementation:meeting_new": Case(
+        P.can_manage_committees, method="POST", ok=302, path=IM.committee_pk,
+        body=lambda p: {"meeting-date": "2024-05-10", "meeting-minutes": "Acta"}),
+    "implementation:agreement_new": Case(
+        P.can_manage_committees, method="POST", ok=302, path=IM.committee_pk,
+        body=lambda p: {"agreement-text": "Acuerdo"}),
+    "implementation:meeting": Case(P.can_view_implementation, path=IM.meeting_pk),
+    "implementation:meeting_file": Case(P.can_view_implementation, path=IM.meeting_file_pk),
+    "implementation:agreements": Case(P.can_view_implementation, shows=IM.agreement_text,
+                                      setup=IM.committee),
+    "implementation:agreement": Case(P.can_view_implementation, path=IM.agreement_pk),
+    # workforce: workers' names are personal data (scoped by their territory); sessions,
+    # cascade and turnover of the territories in scope
+    "workforce:workers": Case(WF.VIEW, shows=WF.worker_name, setup=WF.worker),
+    "workforce:worker_new": Case(WF.MANAGE),
+    "workforce:worker": Case(WF.VIEW, path=WF.worker_pk),
+    "workforce:worker_leave": Case(WF.MANAGE, method="POST", ok=302, body=WF.leave,
+                                   path=lambda p: {"pk": WF.fresh_worker(p).pk}),
+    "workforce:worker_career": Case(WF.MANAGE, method="POST", ok=302, path=WF.worker_pk,
+                                    body=lambda p: {"career_stage": "mentor"}),
+    "workforce:certify": Case(WF.MANAGE, method="POST", ok=302, path=WF.fresh_completion),
+    "workforce:sessions": Case(WF.VIEW, shows=WF.worker_name, setup=WF.session),
+    "workforce:session_new": Case(WF.MANAGE, query=lambda p: {"territory": p.territory.pk},
+                                  obj=True),
+    "workforce:session": Case(WF.VIEW, path=WF.session_pk),
+    "workforce:cascade": Case(WF.VIEW, shows=WF.worker_name, setup=WF.session),
+    "workforce:turnover": Case(WF.VIEW, query=WF.unit, obj=True),
+    # finance: a territory, line or purchase outside her territories is 404 before the role
+    "finance:index": Case(VIEW_FINANCE, ok=302),
+    "finance:unit": Case(VIEW_FINANCE, path=lambda p: {"unit_id": p.territory.pk}),
+    "finance:lines": Case(VIEW_FINANCE, path=lambda p: {"unit_id": p.territory.pk},
+                          shows=lambda p: f"Matriz{p.name}", setup=fresh_expenditure),
+    "finance:budget_new": Case(MANAGE_FINANCE, path=lambda p: {"unit_id": p.territory.pk}),
+    "finance:expenditure_new": Case(MANAGE_FINANCE,
+                                    path=lambda p: {"unit_id": p.territory.pk}),
+    "finance:budget_delete": Case(MANAGE_FINANCE, method="POST", path=fresh_budget, ok=302),
+    "finance:expenditure_delete": Case(MANAGE_FINANCE, method="POST", path=fresh_expenditure,
+                                       ok=302),
+    "finance:import": Case(MANAGE_FINANCE),
+    "finance:import_template": Case(VIEW_FINANCE, path=lambda p: {"kind": "budgets"},
+                                    obj=False),
+    "finance:purchases": Case(VIEW_FINANCE, shows=lambda p: f"Compra Matriz{p.name}",
+                              setup=finance_purchase),
+    "finance:purchase_new": Case(MANAGE_FINANCE),
+    "finance:purchase": Case(VIEW_FINANCE, path=lambda p: {"pk": finance_purchase(p).pk}),
+    "finance:purchase_delete": Case(MANAGE_FINANCE, method="POST", ok=302,
+                                    path=lambda p: {"pk": fresh_purchase(p).pk}),
+    "finance:sources": Case(VIEW_FINANCE),
+    "finance:source_toggle": Case(manage_sources, method="POST", ok=302, obj=False,
+                                  path=lambda p: {"pk": finance_source().pk}),
+    "finance:projection": Case(VIEW_FINANCE),
+    # scale-up: phases and gates of the territories in scope; deciding needs its own rule
+    "scaleup:index": Case(SU.VIEW, shows=SU.municipality_name, setup=SU.models),
+    "scaleup:unit": Case(SU.VIEW, path=SU.unit),
+    "scaleup:decide": Case(SU.DECIDE, method="POST", ok=302, path=SU.unit, body=SU.hold),
+    **PL.pages(Case),  # planning: the RIL cycle, evaluation rounds, risks (planning_places.py)
 }
 
 # --- API (/api/v1/) --------------------------------------------------------------------------

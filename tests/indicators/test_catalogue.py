@@ -22,7 +22,7 @@ def english():
 
 
 GROUP_FILES = {"honduras_gates.toml", "cuna_mas_juntos.toml", "mas_bienestar_community.toml",
-               "mas_bienestar_matrix.toml"}
+               "mas_bienestar_matrix.toml", "workforce.toml"}
 # The seeds' indicators the issue asks for, one code each at least.
 EXPECTED = {
     # Honduras gates
@@ -244,8 +244,7 @@ def test_shipped_indicators_compute_on_a_small_territory(tree, family, users):
     year = str(date.today().year - 1)
     PopulationEstimate.objects.create(unit=tree.muni_a1, year=date.today().year, sex="F",
                                       age_band="0-11m", value=16)
-    figures = {tree.muni_a1: {"expenditure_programme": 1000, "expenditure_government": 300,
-                              "parenting_scale_baseline": 50, "parenting_scale_followup": 70,
+    figures = {tree.muni_a1: {"parenting_scale_baseline": 50, "parenting_scale_followup": 70,
                               "has_ecd_budget_line": 1},
                tree.muni_a2: {"parenting_scale_baseline": 50, "parenting_scale_followup": 60,
                               "has_ecd_budget_line": 0}}
@@ -253,6 +252,18 @@ def test_shipped_indicators_compute_on_a_small_territory(tree, family, users):
         for code, value in values.items():
             AggregateValue.objects.create(element=DataElement.objects.get(code=code), unit=unit,
                                           period=year, value=Decimal(value))
+    # Expenditures by funding source (finance): 300 of 1,000 from the government.
+    from crecer.finance.models import Expenditure, FundingSource
+
+    central = FundingSource.objects.create(code="central", name="Central",
+                                           kind="central_government")
+    coop = FundingSource.objects.create(code="coop", name="Cooperación",
+                                        kind="international_cooperation")
+    spent_on = date(int(year), 6, 1)
+    Expenditure.objects.create(unit=tree.muni_a1, date=spent_on, category="staff",
+                               source=central, amount=Decimal(300))
+    Expenditure.objects.create(unit=tree.muni_a1, date=spent_on, category="food", source=coop,
+                               amount=Decimal(700))
     report = engine.refresh(full=True)
     assert report.skipped == {}
     assert report.indicators == Indicator.objects.count()
@@ -271,3 +282,4 @@ def test_shipped_indicators_compute_on_a_small_territory(tree, family, users):
     assert value("hn-ecd-budget-line-share", tree.region_a, year) == pytest.approx(50.0)
     assert value("hn-municipalities-ecd-budget", tree.country, year) == pytest.approx(1.0)
     assert value("hn-cost-per-beneficiary", tree.muni_a1, year) is None  # nobody enrolled
+    assert value("hn-government-cost-share", tree.muni_a2, year) is None  # nothing reported

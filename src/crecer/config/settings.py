@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "crecer.quality",
     "crecer.interop",
     "crecer.tablero",
+    "crecer.finance",
+    "crecer.planning",
+    "crecer.scaleup",
+    "crecer.workforce",
+    "crecer.implementation",
     "crecer.api",
 ]
 
@@ -161,6 +166,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Uploads: refuse anything larger than this for imports (bytes).
 CRECER_IMPORT_MAX_BYTES = int(os.environ.get("CRECER_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 CRECER_IMPORT_MAX_ROWS = int(os.environ.get("CRECER_IMPORT_MAX_ROWS", "50000"))
+CRECER_MAX_EVIDENCE_BYTES = int(os.environ.get("CRECER_MAX_EVIDENCE_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = CRECER_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -23,5 +23,10 @@ urlpatterns = [
     path("quality/", include("crecer.quality.urls")),
     path("interop/", include("crecer.interop.urls")),
     path("indicators/", include("crecer.indicators.urls")),
+    path("finance/", include("crecer.finance.urls")),
+    path("planning/", include("crecer.planning.urls")),
+    path("scaleup/", include("crecer.scaleup.urls")),
+    path("workforce/", include("crecer.workforce.urls")),
+    path("implementation/", include("crecer.implementation.urls")),
     path("api/v1/", include("crecer.api.urls")),
 ]

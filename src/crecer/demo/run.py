@@ -45,9 +45,21 @@ def run_demo(*, host: str, port: int, password: str, serve: bool = True) -> int:
 
         print(f"  demo data: wide field work {seed_wide_fieldwork(password=password)}",
               flush=True)
+        from crecer.demo.finance import seed_finance
+        from crecer.demo.workforce import seed_workforce
+
+        print(f"  demo data: workforce and training {seed_workforce()}", flush=True)
+        print(f"  demo data: finance {seed_finance()}", flush=True)
         from crecer.demo.tablero import seed_tablero
 
         print(f"  demo data: tablero {seed_tablero(progress=_indent)}", flush=True)
+        from crecer.demo.implementation import seed_implementation
+        from crecer.demo.planning import seed_planning
+        from crecer.demo.scaleup import seed_scaleup
+
+        print(f"  demo data: scale-up phases {seed_scaleup()}", flush=True)
+        print(f"  demo data: implementation and committees {seed_implementation()}", flush=True)
+        print(f"  demo data: diagnosis, plans, evaluations, risks {seed_planning()}", flush=True)
         settings.CRECER_INDICATORS_AUTO_REFRESH = auto_refresh
     from crecer.demo.generator import DEMO_ACCOUNTS
 

@@ -89,6 +89,37 @@ FACTS = {
                AS age_band, k.checked_month AS day, mi(k.checked_month) AS month
         FROM compliance k JOIN households h ON h.id = k.household_id
         LEFT JOIN persons p ON p.id = k.person_id""",
+    # A worker counts as active from the month she starts to the month before she leaves.
+    "workers": """
+        SELECT w.id, w.id AS worker_id, w.territory_id AS unit_id, w.kind,
+               w.certification_level NOT IN ('none', '') AS certified,
+               COALESCE(w.local_institution, FALSE) AS local_institution, w.career_stage,
+               mi(w.start_date) AS start_m, COALESCE(mi(w.leave_date) - 1, 99999) AS end_m
+        FROM workers w""",
+    "worker_exits": """
+        SELECT w.id, w.id AS worker_id, w.territory_id AS unit_id, w.kind,
+               w.leave_reason AS reason, w.leave_date AS day, mi(w.leave_date) AS month
+        FROM workers w WHERE w.leave_date IS NOT NULL""",
+    "trainings": """
+        SELECT s.id, s.territory_id AS unit_id, s.mode, s.local_staff, s.core, s.curriculum,
+               s.module, s.attendees, s.held_on AS day, mi(s.held_on) AS month
+        FROM training_sessions s""",
+    "attendance": """
+        SELECT a.id, a.worker_id, a.territory_id AS unit_id, a.kind, a.attended, a.curriculum,
+               a.held_on AS day, mi(a.held_on) AS month
+        FROM attendance a""",
+    "completions": """
+        SELECT k.id, k.worker_id, k.territory_id AS unit_id, k.kind, k.curriculum, k.certified,
+               mi(k.completed_on) AS start_m, COALESCE(mi(k.leave_date) - 1, 99999) AS end_m
+        FROM completions k""",
+    "budgets": """
+        SELECT b.id, b.unit_id, b.category, b.source_kind, b.source, b.government, b.in_kind,
+               b.ecd_line, b.amount, CAST(b.year AS VARCHAR) AS period
+        FROM budgets b""",
+    "expenditures": """
+        SELECT x.id, x.unit_id, x.category, x.source_kind, x.source, x.government, x.in_kind,
+               x.amount, x.spent_on AS day, mi(x.spent_on) AS month
+        FROM expenditures x""",
     "population": """
         SELECT unit_id, sex, age_band, value, year * 12 AS start_m, year * 12 + 11 AS end_m
         FROM population""",

@@ -28,7 +28,7 @@ from django.conf import settings
 
 from . import cubes, extract, periods
 from .expression import Aggregate, aggregates, arithmetic_sql, check
-from .sources import DIMENSIONS, SOURCES, SPAN
+from .sources import DIMENSIONS, SOURCES
 
 Progress = Callable[[str], None] | None
 
@@ -139,7 +139,7 @@ def term_column(ind_terms: dict[str, int]) -> Callable[[Aggregate], str]:
     territory that reported nothing has no value)."""
     def column(agg: Aggregate) -> str:
         n = ind_terms[agg.key]
-        if SOURCES[agg.source].kind == SPAN:
+        if SOURCES[agg.source].reported:
             return f"t{n}"  # nothing reported is no value, not zero
         supported = ", ".join(f"'{d}'" for d in ("", *SOURCES[agg.source].dims))
         return f"COALESCE(t{n}, CASE WHEN dim IN ({supported}) THEN 0 END)"

@@ -55,10 +55,20 @@ def _tables() -> list[Table]:
     from crecer.coresponsibility.models import ComplianceCheck
     from crecer.deliveries.models import Delivery, Item
     from crecer.fieldwork.models import Contact
+    from crecer.finance.models import Budget, Expenditure, FundingSource
     from crecer.programmes.models import Enrolment, Programme
     from crecer.referrals.models import Referral
     from crecer.registry.models import Household, Person, PersonRole
     from crecer.territory.models import OrgUnit, PopulationEstimate
+    from crecer.workforce.models import (
+        Attendance,
+        Completion,
+        Curriculum,
+        Institution,
+        Module,
+        TrainingSession,
+        Worker,
+    )
 
     role = _t(PersonRole)
     has_id, has_phone = _flag("p.id_number <> ''"), _flag("p.phone <> ''")
@@ -184,6 +194,89 @@ def _tables() -> list[Table]:
             "id VARCHAR, household_id VARCHAR, person_id VARCHAR, programme VARCHAR, "
             "checked_month DATE, condition VARCHAR, compliant BOOLEAN, source VARCHAR",
             watermark="k.updated_at > %s"),
+        # Workforce tables are small next to the registry: reloaded whole (leavers and
+        # corrections are seen at once).
+        Table(
+            "workers",
+            lambda: (f"SELECT {_text('w.id')}, w.territory_id, w.kind, {_text('w.start_date')}, "
+                     f"{_text('w.leave_date')}, w.leave_reason, w.certification_level, "
+                     f"{_flag('i.local')}, w.career_stage FROM {_t(Worker)} w "
+                     f"LEFT JOIN {_t(Institution)} i ON i.id = w.institution_id {{where}}"),
+            ("id", "territory_id", "kind", "start_date", "leave_date", "leave_reason",
+             "certification_level", "local_institution", "career_stage"),
+            "id, CAST(territory_id AS INTEGER), kind, CAST(start_date AS DATE), "
+            "CAST(leave_date AS DATE), COALESCE(leave_reason, ''), certification_level, "
+            "local_institution = 1, COALESCE(career_stage, '')",
+            "id VARCHAR, territory_id INTEGER, kind VARCHAR, start_date DATE, leave_date DATE, "
+            "leave_reason VARCHAR, certification_level VARCHAR, local_institution BOOLEAN, "
+            "career_stage VARCHAR"),
+        Table(
+            "training_sessions",
+            lambda: (f"SELECT {_text('s.id')}, s.territory_id, {_text('s.date')}, s.mode, "
+                     f"{_flag('s.trainer_is_local_staff')}, {_flag('m.is_core')}, c.code, "
+                     f"m.code, (SELECT COUNT(*) FROM {_t(Attendance)} a "
+                     f"WHERE a.session_id = s.id AND a.attended) "
+                     f"FROM {_t(TrainingSession)} s JOIN {_t(Module)} m ON m.id = s.module_id "
+                     f"JOIN {_t(Curriculum)} c ON c.id = m.curriculum_id {{where}}"),
+            ("id", "territory_id", "date", "mode", "local_staff", "core", "curriculum", "module",
+             "attendees"),
+            "id, CAST(territory_id AS INTEGER), CAST(date AS DATE), mode, local_staff = 1, "
+            "core = 1, curriculum, module, CAST(attendees AS INTEGER)",
+            "id VARCHAR, territory_id INTEGER, held_on DATE, mode VARCHAR, local_staff BOOLEAN, "
+            "core BOOLEAN, curriculum VARCHAR, module VARCHAR, attendees INTEGER"),
+        Table(
+            "attendance",
+            lambda: (f"SELECT {_text('a.id')}, {_text('a.worker_id')}, w.kind, "
+                     f"{_flag('a.attended')}, s.territory_id, {_text('s.date')}, c.code "
+                     f"FROM {_t(Attendance)} a JOIN {_t(TrainingSession)} s ON s.id = a.session_id "
+                     f"JOIN {_t(Worker)} w ON w.id = a.worker_id "
+                     f"JOIN {_t(Module)} m ON m.id = s.module_id "
+                     f"JOIN {_t(Curriculum)} c ON c.id = m.curriculum_id {{where}}"),
+            ("id", "worker_id", "kind", "attended", "territory_id", "date", "curriculum"),
+            "id, worker_id, kind, attended = 1, CAST(territory_id AS INTEGER), "
+            "CAST(date AS DATE), curriculum",
+            "id VARCHAR, worker_id VARCHAR, kind VARCHAR, attended BOOLEAN, "
+            "territory_id INTEGER, held_on DATE, curriculum VARCHAR"),
+        Table(
+            "completions",
+            lambda: (f"SELECT {_text('k.id')}, {_text('k.worker_id')}, w.kind, w.territory_id, "
+                     f"c.code, {_text('k.completed_on')}, {_flag('k.certified')}, "
+                     f"{_text('w.leave_date')} FROM {_t(Completion)} k "
+                     f"JOIN {_t(Worker)} w ON w.id = k.worker_id "
+                     f"JOIN {_t(Curriculum)} c ON c.id = k.curriculum_id {{where}}"),
+            ("id", "worker_id", "kind", "territory_id", "curriculum", "completed_on",
+             "certified", "leave_date"),
+            "id, worker_id, kind, CAST(territory_id AS INTEGER), curriculum, "
+            "CAST(completed_on AS DATE), certified = 1, CAST(leave_date AS DATE)",
+            "id VARCHAR, worker_id VARCHAR, kind VARCHAR, territory_id INTEGER, "
+            "curriculum VARCHAR, completed_on DATE, certified BOOLEAN, leave_date DATE"),
+        # Finance lines may be deleted and re-entered: reloaded whole.
+        Table(
+            "budgets",
+            lambda: (f"SELECT {_text('b.id')}, b.unit_id, b.year, b.category, f.kind, f.code, "
+                     f"{_flag('f.is_government')}, {_flag('b.in_kind')}, "
+                     f"{_flag('b.is_ecd_line')}, {_text('b.amount')} FROM {_t(Budget)} b "
+                     f"JOIN {_t(FundingSource)} f ON f.id = b.source_id {{where}}"),
+            ("id", "unit_id", "year", "category", "source_kind", "source", "government",
+             "in_kind", "ecd_line", "amount"),
+            "id, CAST(unit_id AS INTEGER), CAST(year AS INTEGER), category, source_kind, source, "
+            "government = 1, in_kind = 1, ecd_line = 1, CAST(amount AS DOUBLE)",
+            "id VARCHAR, unit_id INTEGER, year INTEGER, category VARCHAR, source_kind VARCHAR, "
+            "source VARCHAR, government BOOLEAN, in_kind BOOLEAN, ecd_line BOOLEAN, "
+            "amount DOUBLE"),
+        Table(
+            "expenditures",
+            lambda: (f"SELECT {_text('x.id')}, x.unit_id, {_text('x.date')}, x.category, f.kind, "
+                     f"f.code, {_flag('f.is_government')}, {_flag('x.in_kind')}, "
+                     f"{_text('x.amount')} FROM {_t(Expenditure)} x "
+                     f"JOIN {_t(FundingSource)} f ON f.id = x.source_id {{where}}"),
+            ("id", "unit_id", "date", "category", "source_kind", "source", "government",
+             "in_kind", "amount"),
+            "id, CAST(unit_id AS INTEGER), CAST(date AS DATE), category, source_kind, source, "
+            "government = 1, in_kind = 1, CAST(amount AS DOUBLE)",
+            "id VARCHAR, unit_id INTEGER, spent_on DATE, category VARCHAR, "
+            "source_kind VARCHAR, source VARCHAR, government BOOLEAN, in_kind BOOLEAN, "
+            "amount DOUBLE"),
         Table(
             "population",
             lambda: (f"SELECT unit_id, year, sex, age_band, value FROM {_t(PopulationEstimate)} "

@@ -36,6 +36,9 @@ class Source:
     sums: tuple[str, ...] = ()
     distinct: tuple[str, ...] = ()  # fields count_distinct may count
     dims: tuple[str, ...] = field(default=())
+    # Figures someone reports (budgets, expenditures, entered values): a territory that
+    # reported nothing has no value rather than zero.
+    reported: bool = False
 
 
 SEXES = ("F", "M")
@@ -47,6 +50,11 @@ REASONS = ("fever", "malnutrition", "developmental_delay", "violence", "missing_
            "prenatal_check", "school_enrolment", "other")
 SECTORS = ("health", "education", "daycare", "protection", "social", "nutrition", "sanitation")
 AGE = Field("code", tuple(AGE_BANDS) + ("unknown",))
+WORKER_KINDS = ("volunteer", "facilitator", "supervisor", "municipal_staff")
+FINANCE_CATEGORIES = ("staff", "training", "materials_kits", "food", "transport", "supervision",
+                      "management", "other")
+SOURCE_KINDS = ("central_government", "state_government", "municipality", "community_in_kind",
+                "international_cooperation", "private_sector", "social_impact_bond")
 
 SOURCES: dict[str, Source] = {s.name: s for s in [
     Source("persons", STOCK, "Persons in the registry (merged duplicates left out), at month end.",
@@ -87,10 +95,41 @@ SOURCES: dict[str, Source] = {s.name: s for s in [
             "sex": Field("code", SEXES), "age_band": AGE, "area": Field("code", AREAS)},
            distinct=("household_id", "person_id"),
            dims=("sex", "age_band", "area", "programme")),
+    Source("workers", STOCK, "Workers (volunteers, facilitators, supervisors, municipal staff) "
+                             "active at month end.",
+           {"kind": Field("code", WORKER_KINDS), "certified": BOOL, "local_institution": BOOL,
+            "career_stage": Field("code", ("trainee", "practitioner", "mentor", "coordinator"))},
+           distinct=("worker_id",)),
+    Source("worker_exits", EVENT, "Workers who left in the month (turnover).",
+           {"kind": Field("code", WORKER_KINDS), "reason": Field("code")},
+           distinct=("worker_id",)),
+    Source("trainings", EVENT, "Training sessions (workshops) held in the month.",
+           {"mode": Field("code", ("in_person", "digital")), "local_staff": BOOL, "core": BOOL,
+            "curriculum": Field("code"), "module": Field("code")},
+           sums=("attendees",)),
+    Source("attendance", EVENT, "Attendance of workers at training sessions in the month.",
+           {"kind": Field("code", WORKER_KINDS), "attended": BOOL, "curriculum": Field("code")},
+           distinct=("worker_id",)),
+    Source("completions", STOCK, "Workers who have completed a whole curriculum (and are still "
+                                 "active), at month end.",
+           {"kind": Field("code", WORKER_KINDS), "curriculum": Field("code"), "certified": BOOL},
+           distinct=("worker_id",)),
     Source("population", STOCK, "Population estimates of the year (the coverage denominators).",
            {"sex": Field("code", SEXES), "age_band": Field("code", tuple(AGE_BANDS))},
            sums=("value",), dims=("sex", "age_band")),
+    Source("budgets", SPAN, "Budget lines of the year by funding source and category "
+                            "(in-kind contributions valued).",
+           {"category": Field("code", FINANCE_CATEGORIES), "source_kind": Field("code",
+                                                                              SOURCE_KINDS),
+            "source": Field("code"), "government": BOOL, "in_kind": BOOL, "ecd_line": BOOL},
+           sums=("amount",), reported=True),
+    Source("expenditures", EVENT, "Expenditures of the month by funding source and category "
+                                  "(in-kind contributions valued, group purchases shared).",
+           {"category": Field("code", FINANCE_CATEGORIES), "source_kind": Field("code",
+                                                                              SOURCE_KINDS),
+            "source": Field("code"), "government": BOOL, "in_kind": BOOL},
+           sums=("amount",), reported=True),
     Source("aggregate", SPAN, "Values entered per territory and period (budgets, workshops…); "
                               "a value counts in every period that contains its own.",
-           {"element": Field("code")}, sums=("value",)),
+           {"element": Field("code")}, sums=("value",), reported=True),
 ]}
