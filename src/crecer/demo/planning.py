@@ -1,11 +1,21 @@
-"""Demo data of the planning app: a RIL cycle with its diagnosis, opportunities, action plan
-and co-designed project in one municipality of every region (and La Ceiba), evaluation rounds
-with parenting-scale scores of the caregivers of a few municipalities, and a risk register.
+"""Demo data of the planning app: a RIL cycle with its diagnosis and improvement opportunities
+in every municipality; the full action plan and a co-designed project in one municipality of
+every region (and La Ceiba); evaluation rounds with parenting-scale scores of the caregivers of
+a few municipalities, and a risk register.
 
-Deterministic: all randomness comes from `random.Random(seed)` iterated over lists ordered by
-code, and dates are relative to `today`. Writes go through the planning actions (audited) as
-the demo administrator, except the scores, which are bulk-created with one audit row each.
-Does nothing when a cycle already exists."""
+The "pioneer" municipalities (one per region and La Ceiba) started their cycle five months ago
+or more and go through the planning actions (audited) as the demo administrator: diagnosis (low
+in data management and planning), suggestions confirmed, objectives with metrics, actions in
+every status, a project. Every other municipality started its cycle 45-120 days ago and is
+between the diagnosis and the planning stage: its cycle, stages, diagnosis (a maturity level
+from its scale-up phase when it has one, two weak dimensions of its own, noise per question),
+the opportunities the rule of `actions.suggest_opportunities` gives (confirmed once the
+prioritisation stage is done; the first one confirmed already otherwise) and now and then one
+added by the team are bulk-created, with one audit row per created or completed row.
+
+Deterministic: all randomness comes from `random.Random` seeded from `seed`, iterated over
+lists ordered by code, and dates are relative to `today`. The scores are bulk-created with one
+audit row each. Does nothing when a cycle already exists."""
 
 from __future__ import annotations
 
@@ -16,6 +26,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # Objectives of the action plan and the catalogue indicators that measure them:
 # (title, horizon, [(indicator code, baseline, target, target is for next year)]).
@@ -71,7 +82,25 @@ RISKS = [  # (category, title, likelihood, impact, mitigation, owner)
     ("participation", "Baja asistencia de los padres a los talleres", 3, 2, "",
      "Facilitadoras comunitarias"),
 ]
-SUGGESTED = {"data": 1, "planning": 1}  # dimensions that score low in every demo city
+SUGGESTED = {"data": 1, "planning": 1}  # dimensions that score low in every pioneer city
+# The other municipalities' overall maturity by the position of their current phase in the
+# Honduras model (1 Consolidation, 2 Expansion, 3 Institutionalisation); without a phase, a
+# level drawn from 2.0-3.2.
+PHASE_LEVELS = {1: 2.4, 2: 3.0, 3: 3.5}
+TEAM_OPPORTUNITIES = [  # (title, dimension, criticality, horizon), added by a team
+    ("Reducir la espera de la primera visita domiciliaria", "services", 2, 1),
+    ("Incluir a las iglesias y patronatos en la mesa de primera infancia", "actors", 2, 1),
+    ("Publicar cada trimestre el tablero de gestión social", "data", 1, 2),
+    ("Ruta de atención a la violencia contra la niñez con el juzgado de paz", "rights", 3, 2),
+]
+COMMENTS = {  # a remark of the team on the weakest question of a dimension
+    "team": "Nadie tiene horas asignadas a primera infancia.",
+    "actors": "Las ONG trabajan cada una por su lado.",
+    "data": "Los datos están en cuadernos de cada centro.",
+    "planning": "No hay rubro propio en el presupuesto municipal.",
+    "services": "Salud y educación no se derivan casos entre sí.",
+    "rights": "Sin campañas de crianza positiva desde hace dos años.",
+}
 
 
 def _admin():
@@ -81,15 +110,19 @@ def _admin():
             or User.objects.filter(role=Role.ADMIN).order_by("pk").first())
 
 
-def _municipalities():
-    """One municipality per region (the first by code) and La Ceiba (the demo users')."""
+def _all_municipalities():
+    """Every municipality (an area of the municipality level), by code."""
     from crecer.territory.models import Kind, Level, OrgUnit
 
     depth = Level.objects.filter(code="municipality").values_list("depth", flat=True).first()
     if depth is None:
         return []
-    munis = list(OrgUnit.objects.filter(depth=depth, kind=Kind.AREA).order_by("code"))
-    by_region: dict[int, OrgUnit] = {}
+    return list(OrgUnit.objects.filter(depth=depth, kind=Kind.AREA).order_by("code"))
+
+
+def _pioneers(munis):
+    """One municipality per region (the first by code) and La Ceiba (the demo users')."""
+    by_region: dict[int, object] = {}
     for m in munis:
         by_region.setdefault(m.ancestor_ids()[1] if len(m.ancestor_ids()) > 1 else m.pk, m)
     chosen = {m.pk: m for m in by_region.values()}
@@ -113,20 +146,25 @@ def seed_planning(*, seed: int = 2026, today: dt.date | None = None) -> dict:
     findings and risks. Returns what it made."""
     from crecer.planning.models import Cycle
 
-    made = {"cycles": 0, "answers": 0, "opportunities": 0, "objectives": 0, "metrics": 0,
-            "actions": 0, "projects": 0, "rounds": 0, "scores": 0, "findings": 0, "risks": 0}
+    made = {"cycles": 0, "diagnoses": 0, "answers": 0, "opportunities": 0, "objectives": 0,
+            "metrics": 0, "actions": 0, "projects": 0, "rounds": 0, "scores": 0, "findings": 0,
+            "risks": 0}
     actor = _admin()
     if actor is None or Cycle.objects.exists():
         return made
     today = today or timezone.localdate()
     rng = random.Random(seed)
-    munis = _municipalities()
+    everyone = _all_municipalities()
+    munis = _pioneers(everyone)
     if not munis:
         return made
     _ensure_indicators()
     with transaction.atomic():
         for i, muni in enumerate(munis):
             _cycle(actor, muni, i, rng, today, made)
+        pioneers = {m.pk for m in munis}
+        _diagnosed(actor, [m for m in everyone if m.pk not in pioneers],
+                   random.Random(f"{seed}-diagnosis"), today, made)
         for muni in munis[:3]:
             _round(actor, muni, rng, today, made)
         _risks(actor, munis, rng, today, made)
@@ -160,6 +198,7 @@ def _cycle(actor, muni, index: int, rng: random.Random, today: dt.date, made: di
     actions.save_diagnosis(actor=actor, cycle=cycle, scores=scores,
                            assessed_on=min(today, starts + dt.timedelta(days=35)),
                            participants="Equipo municipal de primera infancia; Consejo municipal")
+    made["diagnoses"] += 1
     made["answers"] += len(scores)
     suggested = actions.suggest_opportunities(actor=actor, cycle=cycle)
     for n, opp in enumerate(suggested):  # the team confirms all but the last suggestion
@@ -199,6 +238,158 @@ def _cycle(actor, muni, index: int, rng: random.Random, today: dt.date, made: di
                         opportunity=opps[0], stage=["idea", "prototype", "pilot", "scaled"][
                             index % 4], description="Co-diseñado con la comunidad.")
     made["projects"] += 1
+
+
+def _phase_levels(munis) -> dict[int, float]:
+    """Each municipality's overall maturity from its current phase of the Honduras model
+    (when the scale-up demo placed it); municipalities without a phase are left out."""
+    from crecer.scaleup.models import TerritoryPhase
+
+    rows = (TerritoryPhase.objects.filter(unit__in=munis, model__code="honduras-pi",
+                                          until__isnull=True)
+            .values_list("unit_id", "phase__position"))
+    return {unit: PHASE_LEVELS.get(position, 2.4) for unit, position in rows}
+
+
+def _scores(t, level: float, weak: set[str], rng: random.Random) -> dict[str, int]:
+    """Answers around `level`, lower in the `weak` dimensions (at most the middle of the scale
+    there, so that they are suggested), with noise per dimension and per question."""
+    middle = (t.scale_min + t.scale_max) // 2
+    out = {}
+    for d in t.dimensions:
+        offset = -1.1 if d.code in weak else rng.uniform(-0.5, 0.9)
+        for q in d.questions:
+            value = min(t.scale_max, max(t.scale_min, round(level + offset + rng.uniform(-0.7,
+                                                                                           0.7))))
+            out[q.code] = min(value, middle) if d.code in weak else value
+    return out
+
+
+def _suggestions(t, scores: dict[str, int]) -> list[tuple[str, float]]:
+    """(dimension, percent) that `actions.suggest_opportunities` would suggest for these
+    answers: under SUGGEST_BELOW % of the scale, the SUGGEST_AT_MOST lowest, lowest first."""
+    from crecer.planning.actions import SUGGEST_AT_MOST, SUGGEST_BELOW
+
+    low = []
+    for d in t.dimensions:
+        values = [scores[q.code] for q in d.questions if q.code in scores]
+        if values:
+            mean = sum(values) / len(values)
+            percent = round(100 * (mean - t.scale_min) / (t.scale_max - t.scale_min), 1)
+            if percent < SUGGEST_BELOW:
+                low.append((percent, d.code))
+    return [(code, percent) for percent, code in sorted(low)[:SUGGEST_AT_MOST]]
+
+
+def _diagnosed(actor, munis, rng: random.Random, today: dt.date, made: dict) -> None:
+    """The municipalities that are not pioneers: a cycle between the diagnosis and the action
+    plan, bulk-created (see the module docstring)."""
+    from crecer.core import audit
+    from crecer.core.models import AuditAction, AuditEvent
+    from crecer.planning import template as tpl
+    from crecer.planning.actions import DEFAULT_CYCLE_DAYS, default_stage_dates
+    from crecer.planning.models import (
+        Answer,
+        Criticality,
+        Cycle,
+        CycleStage,
+        Diagnosis,
+        Opportunity,
+        OpportunityStatus,
+        Stage,
+    )
+
+    if not munis:
+        return
+    t = tpl.template()
+    levels = _phase_levels(munis)
+    dims = [d.code for d in t.dimensions]
+    early = (Stage.TEAM, Stage.DIAGNOSIS, Stage.PRIORITISATION)
+    cycles, stages, diagnoses, answers, opps = [], [], [], [], []
+    events: list[AuditEvent] = []
+
+    def event(obj, territory, action=AuditAction.CREATE, changes=None, note="demo"):
+        events.append(AuditEvent(
+            actor=actor, actor_username=actor.username, action=action,
+            entity=obj._meta.label_lower, object_id=str(obj.pk),
+            territory_path=territory.path, note=note[:255],
+            changes=changes if changes is not None else audit.diff({}, audit.snapshot(obj))))
+
+    for n, muni in enumerate(munis):
+        starts = today - dt.timedelta(days=rng.randint(45, 105))
+        cycle = Cycle(territory=muni, name=f"RIL {starts.year}", starts_on=starts,
+                      ends_on=starts + dt.timedelta(days=DEFAULT_CYCLE_DAYS - 1),
+                      created_by=actor)
+        cycles.append(cycle)
+        event(cycle, muni)
+        # Team, diagnosis and prioritisation are done once their end has passed (a
+        # prioritisation is left late now and then); the action plan is not started.
+        prioritised, dated = False, {}
+        for position, (stage, first, last) in enumerate(default_stage_dates(cycle.starts_on,
+                                                                             cycle.ends_on)):
+            dated[stage] = (first, last)
+            done = (last < today and stage in early
+                    and not (stage == Stage.PRIORITISATION and n % 3 == 2))
+            row = CycleStage(cycle=cycle, stage=stage, position=position, planned_start=first,
+                             planned_end=last, completed_on=last if done else None)
+            stages.append(row)
+            if done:
+                event(row, muni, AuditAction.UPDATE, {"completed_on": [None, last.isoformat()]},
+                      note=stage)
+            prioritised = prioritised or (done and stage == Stage.PRIORITISATION)
+        # The diagnosis, in its stage: the municipality's level, two weak dimensions of its own.
+        level = levels.get(muni.pk) or rng.choice([2.0, 2.4, 2.8, 3.2])
+        weak = set(rng.sample(dims, 2))
+        scores = _scores(t, level + rng.uniform(-0.3, 0.3), weak, rng)
+        assessed = dated[Stage.DIAGNOSIS][0] + dt.timedelta(days=rng.randint(3, 25))
+        diagnosis = Diagnosis(cycle=cycle, template=t.code, template_version=t.version,
+                              assessed_on=min(today, assessed),
+                              participants="Equipo municipal de primera infancia; Consejo "
+                                           "municipal")
+        diagnoses.append(diagnosis)
+        weakest = min(t.questions.values(), key=lambda q: (scores[q.code], q.code))
+        changes = audit.diff({}, audit.snapshot(diagnosis))
+        for code, value in scores.items():
+            question = t.questions[code]
+            comment = COMMENTS.get(question.dimension, "") if question is weakest else ""
+            answers.append(Answer(diagnosis=diagnosis, dimension=question.dimension,
+                                  question=code, score=value, comment=comment))
+            changes[f"answer:{code}"] = [None, value]
+        event(diagnosis, muni, changes=changes)
+        # The suggested opportunities; the team confirms them once it has prioritised (and
+        # discards a third one now and then), the first one already before.
+        suggested = _suggestions(t, scores)
+        for k, (code, percent) in enumerate(suggested):
+            dim = t.dimension(code)
+            if prioritised:
+                status = (OpportunityStatus.DISCARDED if k == 2 and n % 2
+                          else OpportunityStatus.CONFIRMED)
+            else:
+                status = OpportunityStatus.CONFIRMED if k == 0 else OpportunityStatus.SUGGESTED
+            opp = Opportunity(
+                cycle=cycle, dimension=code, title=dim.suggestion_text()[:200] or dim.label(),
+                description=_("Suggested because “%(dimension)s” scored %(percent)s %% of the "
+                              "scale in the diagnosis.") % {"dimension": dim.label(),
+                                                            "percent": percent},
+                criticality=Criticality.HIGH if percent < 35 else Criticality.MEDIUM,
+                horizon=dim.suggestion_horizon, status=status, generated=True)
+            opps.append(opp)
+            event(opp, muni, note="suggested")
+        if prioritised and n % 2 == 0:
+            title, code, criticality, horizon = TEAM_OPPORTUNITIES[n // 2 % len(
+                TEAM_OPPORTUNITIES)]
+            opp = Opportunity(cycle=cycle, dimension=code, title=title, criticality=criticality,
+                              horizon=horizon, status=OpportunityStatus.CONFIRMED)
+            opps.append(opp)
+            event(opp, muni)
+    for model, rows in ((Cycle, cycles), (CycleStage, stages), (Diagnosis, diagnoses),
+                        (Answer, answers), (Opportunity, opps)):
+        model.objects.bulk_create(rows, batch_size=1000)
+    audit.record_many(events)
+    made["cycles"] += len(cycles)
+    made["diagnoses"] += len(diagnoses)
+    made["answers"] += len(answers)
+    made["opportunities"] += len(opps)
 
 
 def _round(actor, muni, rng: random.Random, today: dt.date, made: dict) -> None:
