@@ -362,3 +362,42 @@ def test_population_is_own_estimate_else_the_sum_below_never_both(tree):
     (v,) = queries.values(indicators=["pop"], unit_ids=[tree.region_a.pk],
                           periods=[THIS_MONTH.code], filters={"sex": ["F"]})
     assert v.value == 120
+
+
+def test_workforce_turnover_retention_and_trainings(tree):
+    from crecer.workforce.models import Curriculum, Module, TrainingSession, Worker
+
+    year = periods.current("year").year
+    last = year - 1
+
+    def worker(name, start, leave=None, kind="volunteer"):
+        return Worker.objects.create(given_names=name, surnames="X", kind=kind,
+                                     territory=tree.comm_a1, start_date=start, leave_date=leave)
+
+    # Active on 1 January of last year: a, b, c; b leaves during last year; d joins last year.
+    a = worker("a", dt.date(last - 2, 3, 1))
+    worker("b", dt.date(last - 1, 5, 1), leave=dt.date(last, 6, 30))
+    worker("c", dt.date(last - 1, 7, 1))
+    worker("d", dt.date(last, 4, 1))
+    worker("m", dt.date(last - 1, 1, 1), kind="municipal_staff")
+    curriculum = Curriculum.objects.create(code="pi", name="PI", for_kinds=["volunteer"])
+    module = Module.objects.create(curriculum=curriculum, code="m1", name="M1")
+    for local in (True, False, False):
+        TrainingSession.objects.create(module=module, trainer=a, territory=tree.comm_a1,
+                                       date=dt.date(last, 9, 1), trainer_is_local_staff=local)
+    for code, num, den in [
+            ("turnover", 'count(worker_exits where kind = "volunteer")',
+             'count(workers where kind = "volunteer")'),
+            ("retention", 'count(worker_cohorts where kind = "volunteer" and retained)',
+             'count(worker_cohorts where kind = "volunteer")'),
+            ("local", "count(trainings where local_staff)", "count(trainings)")]:
+        Indicator.objects.create(code=code, name=code, definition=code, results_chain="structure",
+                                 numerator=num, denominator=den, factor=100)
+    engine.refresh(full=True)
+    got = {v.indicator: v for v in queries.values(unit_ids=[tree.muni_a1.pk],
+                                                  periods=[str(last)])}
+    # 1 volunteer left; 3 active at the end of last year (a, c, d)
+    assert (got["turnover"].numerator, got["turnover"].denominator) == (1, 3)
+    # of a, b, c (active on 1 January), a and c stayed
+    assert (got["retention"].numerator, got["retention"].denominator) == (2, 3)
+    assert got["local"].value == pytest.approx(100 / 3)

@@ -22,7 +22,7 @@ DEMO_TARGETS = {
     "mb-referrals-counter-referred": 70, "mb-nominal-listing": 90, "mb-proactive-search": 50,
     "mb-referral-criteria-met": 80, "mb-prenatal-coverage": 85, "mb-vaccination-coverage": 95,
     "mb-growth-monitoring": 80, "mb-danger-signs-referred": 90, "mb-child-development": 70,
-    "wf-volunteer-turnover": 15, "wf-workers-certified": 60,
+    "wf-volunteer-turnover": 15, "wf-workers-certified": 60, "wf-volunteer-retention": 85,
 }
 REGISTRATION_MONTHS = 30  # households were registered over the last 30 months
 

@@ -100,6 +100,16 @@ FACTS = {
         SELECT w.id, w.id AS worker_id, w.territory_id AS unit_id, w.kind,
                w.leave_reason AS reason, w.leave_date AS day, mi(w.leave_date) AS month
         FROM workers w WHERE w.leave_date IS NOT NULL""",
+    # Retention: the workers active on 1 January of each year, and whether they were still
+    # active on 31 December (or today, for the current year).
+    "worker_cohorts": """
+        SELECT w.id || '-' || CAST(y.year AS VARCHAR) AS id, w.id AS worker_id,
+               w.territory_id AS unit_id, w.kind,
+               w.leave_date IS NULL OR w.leave_date > make_date(y.year, 12, 31) AS retained,
+               CAST(y.year AS VARCHAR) AS period
+        FROM workers w JOIN (SELECT DISTINCT CAST(month // 12 AS INTEGER) AS year FROM months) y
+          ON w.start_date < make_date(y.year, 1, 1)
+         AND (w.leave_date IS NULL OR w.leave_date >= make_date(y.year, 1, 1))""",
     "trainings": """
         SELECT s.id, s.territory_id AS unit_id, s.mode, s.local_staff, s.core, s.curriculum,
                s.module, s.attendees, s.held_on AS day, mi(s.held_on) AS month

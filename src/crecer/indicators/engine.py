@@ -229,7 +229,6 @@ def _compute(con, results: Path, report: RefreshReport, say, Indicator, FrozenVa
     main = results.stem
     con.execute(f"USE \"{main}\"")
     con.execute(f"SET search_path = '\"{main}\".main,x.main'")
-    cubes.create_fact_views(con)
     last = periods.month_index(date.today())
     first = last - months_kept() + 1
     t0 = time.perf_counter()
@@ -239,6 +238,7 @@ def _compute(con, results: Path, report: RefreshReport, say, Indicator, FrozenVa
                AS ancestor_id FROM units""")
     con.execute(f"CREATE TABLE months AS SELECT CAST(range AS INTEGER) AS month "
                 f"FROM range({first}, {last + 1})")
+    cubes.create_fact_views(con)  # after `months`, which some facts read
     con.execute(f"CREATE TEMP TABLE enrolment_months AS {cubes.ENROLMENT_MONTHS}")
     con.execute(f"CREATE TABLE population_shadow AS {cubes.POPULATION_SHADOW}")
     _periods_table(con, first, last)

@@ -103,6 +103,9 @@ SOURCES: dict[str, Source] = {s.name: s for s in [
     Source("worker_exits", EVENT, "Workers who left in the month (turnover).",
            {"kind": Field("code", WORKER_KINDS), "reason": Field("code")},
            distinct=("worker_id",)),
+    Source("worker_cohorts", SPAN, "One row per worker active on 1 January of a year, and "
+                                   "whether she was still active at its end (retention).",
+           {"kind": Field("code", WORKER_KINDS), "retained": BOOL}, distinct=("worker_id",)),
     Source("trainings", EVENT, "Training sessions (workshops) held in the month.",
            {"mode": Field("code", ("in_person", "digital")), "local_staff": BOOL, "core": BOOL,
             "curriculum": Field("code"), "module": Field("code")},
