@@ -346,7 +346,8 @@ class _MemberPage:
     errors: list[str]
 
     def member_forms(self) -> list[MemberForm]:
-        raise NotImplementedError
+        """The member forms of the page (each page has its own)."""
+        return []
 
     @property
     def needs_choice(self) -> bool:

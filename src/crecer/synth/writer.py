@@ -12,6 +12,7 @@ model change that the synth does not follow fails at once with the missing colum
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,7 +110,7 @@ class Pragmas:
     cache_size: int
 
 
-class Writer:
+class Writer(ABC):
     """Writes lists of row tuples (in `COLUMNS` order) to a table by its short name."""
 
     vendor = ""
@@ -129,21 +130,23 @@ class Writer:
     def end_load(self) -> list[str]:
         return []
 
-    def write(self, table: str, rows: Sequence[tuple]) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, table: str, rows: Sequence[tuple]) -> None:
+        """Append `rows` to `table` (the backend's fastest bulk path)."""
 
-    def reserve_ids(self, table: str, n: int) -> int:  # pragma: no cover - abstract
+    @abstractmethod
+    def reserve_ids(self, table: str, n: int) -> int:
         """The first of `n` consecutive ids no other row has or will get from the table's
         auto-increment, for rows inserted with explicit ids (the users)."""
-        raise NotImplementedError
 
-    def analyze(self, tables: list[str]) -> None:
-        pass
+    def analyze(self, tables: list[str]) -> None:  # noqa: B027 - optional hook
+        """Refresh the planner's statistics after the load (a backend may skip it)."""
 
     # -- secondary indexes: dropped during a big load, rebuilt by sorting afterwards ----------
 
-    def _index_sql(self, db_tables: list[str]) -> list[tuple[str, str]]:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def _index_sql(self, db_tables: list[str]) -> list[tuple[str, str]]:
+        """(name, CREATE statement) of the non-unique indexes of these tables."""
 
     def drop_indexes(self, tables: list[str]) -> list[tuple[str, str]]:
         """Drop the non-unique indexes of these tables; return (name, CREATE statement) pairs.
