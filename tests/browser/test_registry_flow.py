@@ -11,8 +11,6 @@ CRECER_REQUIRE_ALL=1 (or CRECER_REQUIRE_BROWSER=1) makes that a failure.
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
 from pathlib import Path
 
@@ -21,14 +19,14 @@ from django.db import connections
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made here by the
 # fixtures and assertions are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.browser_support import (  # noqa: E402, F401  (fixture)
+    ARGS,
+    CHROMIUM,
+    clear_audit_on_sqlite,
+    require_chromium,
+)
 
-CHROMIUM = os.environ.get("CRECER_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = "1" in (os.environ.get("CRECER_REQUIRE_ALL"), os.environ.get("CRECER_REQUIRE_BROWSER"))
-if not Path(CHROMIUM).exists():
-    if REQUIRED:
-        raise RuntimeError(f"Chromium not found at {CHROMIUM} and CRECER_REQUIRE_ALL=1")
-    pytest.skip(f"Chromium not found at {CHROMIUM}", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -36,32 +34,9 @@ from tests.conftest import PASSWORD  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+from tests.browser_support import ARTIFACTS  # noqa: E402
+
 SPANISH_PO = Path(__file__).resolve().parents[2] / "src/crecer/locale/es/LC_MESSAGES/django.po"
-
-
-@pytest.fixture
-def clear_audit_on_sqlite(transactional_db):
-    """Let the flush that ends a transactional test pass the append-only audit triggers.
-
-    SQLite flushes with DELETE, which the row trigger refuses; PostgreSQL flushes with
-    TRUNCATE, which row triggers do not see. Torn down before the flush: drop the triggers,
-    empty the table, put the triggers back (a DELETE of no rows fires no row trigger).
-    """
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    migration = importlib.import_module("crecer.core.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_update")
-        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")
-        cursor.execute("DELETE FROM core_auditevent")
-        for sql in migration.SQLITE:
-            cursor.execute(sql)
 
 
 @pytest.fixture

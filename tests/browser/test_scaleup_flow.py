@@ -30,21 +30,19 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from tests.browser_support import (  # noqa: E402, F401  (fixture)
+    ARGS,
+    CHROMIUM,
+    clear_audit_on_sqlite,
+    require_chromium,
+)
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CRECER_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = "1" in (os.environ.get("CRECER_REQUIRE_ALL"), os.environ.get("CRECER_REQUIRE_BROWSER"))
-if not Path(CHROMIUM).exists():
-    if REQUIRED:
-        raise RuntimeError(f"Chromium not found at {CHROMIUM} and CRECER_REQUIRE_ALL=1")
-    pytest.skip(f"Chromium not found at {CHROMIUM}", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from tests.browser.test_registry_flow import ARGS, clear_audit_on_sqlite  # noqa: E402, F401
 from tests.browser.test_training_flow import record_training_session  # noqa: E402
 from tests.conftest import PASSWORD  # noqa: E402
 from tests.scaleup.conftest import gate_world, honduras, phase_models  # noqa: E402, F401

@@ -12,21 +12,16 @@ it, unless CRECER_REQUIRE_ALL=1 (or CRECER_REQUIRE_BROWSER=1).
 
 from __future__ import annotations
 
-import importlib
-import os
-from pathlib import Path
-
 import pytest
 from django.db import connections
+from tests.browser_support import (  # noqa: E402, F401  (fixture)
+    ARGS,
+    CHROMIUM,
+    clear_audit_on_sqlite,
+    require_chromium,
+)
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CRECER_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = "1" in (os.environ.get("CRECER_REQUIRE_ALL"), os.environ.get("CRECER_REQUIRE_BROWSER"))
-if not Path(CHROMIUM).exists():
-    if REQUIRED:
-        raise RuntimeError(f"Chromium not found at {CHROMIUM} and CRECER_REQUIRE_ALL=1")
-    pytest.skip(f"Chromium not found at {CHROMIUM}", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -34,26 +29,6 @@ from tests.conftest import PASSWORD  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@pytest.fixture
-def clear_audit_on_sqlite(transactional_db):
-    """Let the flush that ends a transactional test pass the append-only audit triggers
-    (see tests/browser/test_registry_flow.py)."""
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    migration = importlib.import_module("crecer.core.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_update")
-        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete")
-        cursor.execute("DELETE FROM core_auditevent")
-        for sql in migration.SQLITE:
-            cursor.execute(sql)
 
 
 @pytest.fixture
