@@ -1,5 +1,6 @@
 """`crecer synth`: 10,000 persons written by the bulk writer (executemany on SQLite, COPY on
-PostgreSQL), then read back through Django: counts, values, search, ground truth, determinism.
+PostgreSQL), then read back through Django: counts, values, search, ground truth, the workforce
+and finance of the synthetic country (and the indicators computed from them), determinism.
 
 The data set is made once for the module inside a transaction that is rolled back at the end;
 each test runs in a savepoint of it (so the tests that load again undo their load).
@@ -12,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections import Counter
 
 import pytest
 from django.db import connection, transaction
@@ -63,6 +65,34 @@ def _checksum() -> str:
     return h.hexdigest()
 
 
+def _world_checksum() -> str:
+    """Over the per-territory tables: workers, sessions, attendance, completions, budgets and
+    expenditures (their UUIDs included; territories and users by code and username, as a new
+    load gives them new integer ids)."""
+    from crecer.finance.models import Budget, Expenditure
+    from crecer.workforce.models import Attendance, Completion, TrainingSession, Worker
+
+    h = hashlib.sha256()
+    for qs in (Worker.objects.values_list("id", "user__username", "given_names", "surnames",
+                                          "kind", "territory__code", "start_date", "leave_date",
+                                          "leave_reason", "certification_level", "career_stage"),
+               TrainingSession.objects.values_list("id", "trainer_id", "module__code",
+                                                   "territory__code", "date", "mode",
+                                                   "trainer_is_local_staff"),
+               Attendance.objects.values_list("id", "session_id", "worker_id", "attended",
+                                              "score"),
+               Completion.objects.values_list("id", "worker_id", "curriculum__code",
+                                              "completed_on", "certified", "certified_on",
+                                              "certified_by__username"),
+               Budget.objects.values_list("id", "unit__code", "year", "category", "source__code",
+                                          "amount", "in_kind", "is_ecd_line"),
+               Expenditure.objects.values_list("id", "unit__code", "date", "category",
+                                               "source__code", "amount")):
+        for row in qs.order_by("id"):
+            h.update(repr(row).encode())
+    return h.hexdigest()
+
+
 def test_counts_per_table_are_the_reported_ones(synth, db):
     report, lines, _folder = synth
     actual = {name: model.objects.count() for name, model in TABLES.items()}
@@ -82,7 +112,13 @@ def test_counts_per_table_are_the_reported_ones(synth, db):
     assert any(line.startswith("chunk 1/1: persons 10,000") and "rows/s" in line
                for line in lines)
     assert report.seconds > 0 and report.rows_per_second > 0 and report.peak_memory_mb > 0
-    assert any("trainings" in n for n in report.notes) and any("budgets" in n for n in report.notes)
+    assert not any("not generated" in n for n in report.notes)
+    # The workforce and finance are per territory: about the same at every size.
+    assert report.counts["workers"] > report.counts["users"]
+    assert report.counts["attendances"] > 3 * report.counts["training_sessions"] / 2
+    assert report.counts["completions"] > 0
+    assert report.counts["budgets"] >= 300 * 3 * 15
+    assert report.counts["expenditures"] > 300 * 2 * 12 * 5
     text = "\n".join(report.lines())
     assert "persons" in text and "rows/s" in text and "peak memory" in text
 
@@ -284,17 +320,156 @@ def test_a_chunk_made_again_alone_gives_the_rows_in_the_database(synth, db):
         (c.hex, h.hex, k) for c, h, k in Contact.objects.values_list("id", "household_id", "kind")}
 
 
+def test_workforce_accounts_turnover_cascade_and_completions(synth, db):
+    from crecer.workforce.actions import derive_completions
+    from crecer.workforce.models import (
+        CERTIFICATION_ORDER,
+        TRAINER_KINDS,
+        Attendance,
+        Completion,
+        TrainingSession,
+        Worker,
+        WorkerKind,
+    )
+    from crecer.workforce.queries import turnover
+
+    first = REF - dt.timedelta(days=3 * 365)
+    # Every synth volunteer and facilitator is a worker (one row, active through the window),
+    # with the account's names.
+    accounts = User.objects.filter(username__startswith="synth-",
+                                   role__in=[Role.VOLUNTEER, Role.FACILITATOR])
+    workers = {w.user_id: w for w in Worker.objects.filter(user__isnull=False)
+               .select_related("user")}
+    assert set(workers) == set(accounts.values_list("id", flat=True))
+    for w in workers.values():
+        assert w.kind == w.user.role and w.leave_date is None and w.start_date <= first
+        assert (w.given_names, w.surnames) == (w.user.first_name, w.user.last_name)
+        assert w.user.territories.filter(pk=w.territory_id).exists()
+    munis = OrgUnit.objects.filter(depth=3, path__startswith=OrgUnit.objects.get(
+        code=ROOT_CODE).path)
+    assert Worker.objects.filter(kind=WorkerKind.MUNICIPAL_STAFF, leave_date=None) \
+        .values("territory").distinct().count() == munis.count()
+    # About 15 % of the volunteers leave each year, each with a reason, after starting.
+    leavers = Worker.objects.exclude(leave_date=None)
+    assert not leavers.filter(leave_date__lt=F("start_date")).exists()
+    assert not leavers.filter(leave_reason="").exists()
+    assert not Worker.objects.filter(leave_date=None).exclude(leave_reason="").exists()
+    volunteers = Worker.objects.filter(kind=WorkerKind.VOLUNTEER)
+    for year in (2024, 2025):
+        rate = turnover(volunteers, dt.date(year, 1, 1), dt.date(year, 12, 31)).turnover
+        assert 0.08 < rate < 0.25, (year, rate)
+    assert volunteers.filter(start_date__gt=first).count() > 0.1 * len(workers)
+    # The cascade: trainers are not volunteers and are working on the day; the attendees are
+    # workers of the session's municipality, working on the day, each once per session.
+    sessions = TrainingSession.objects.select_related("trainer", "territory", "module")
+    assert not sessions.exclude(trainer__kind__in=TRAINER_KINDS).exists()
+    assert not sessions.filter(date__lt=F("trainer__start_date")).exists()
+    assert not sessions.filter(trainer__leave_date__lte=F("date")).exists()
+    assert sessions.filter(trainer_is_local_staff=False).exists()
+    assert sessions.filter(trainer__kind=WorkerKind.FACILITATOR, module__for_kind="volunteer")\
+        .exists()
+    for a in Attendance.objects.select_related("session__territory", "worker__territory")\
+            .order_by("pk")[:300]:
+        muni_path = "/".join(a.session.territory.path.split("/")[:5]) + "/"
+        assert a.worker.territory.path.startswith(muni_path), (a.session.territory, a.worker)
+        assert a.worker.start_date <= a.session.date
+        assert a.worker.leave_date is None or a.worker.leave_date > a.session.date
+        assert a.attended or a.score is None
+    assert Attendance.objects.filter(attended=False).exists()
+    # Completions are exactly what the workforce app derives from the attendance.
+    assert derive_completions() == []
+    completions = Completion.objects.select_related("worker", "curriculum")
+    assert completions.filter(certified=True).exists() and completions.filter(
+        certified=False).exists()
+    for c in completions.order_by("pk")[:200]:
+        last = Attendance.objects.filter(worker=c.worker, attended=True,
+                                         session__module__curriculum=c.curriculum)\
+            .order_by("-session__date").values_list("session__date", flat=True).first()
+        assert last == c.completed_on
+        if c.certified:
+            assert c.certified_by_id and c.completed_on <= c.certified_on < REF
+            assert CERTIFICATION_ORDER[c.worker.certification_level] \
+                >= CERTIFICATION_ORDER[c.curriculum.grants_level]
+        else:
+            assert c.certified_on is None and c.certified_by_id is None
+
+
+def test_finance_budgets_expenditures_and_government_share(synth, db):
+    from django.db.models import Sum
+
+    from crecer.finance.models import Budget, Expenditure
+
+    root = OrgUnit.objects.get(code=ROOT_CODE)
+    munis = set(OrgUnit.objects.filter(depth=3, path__startswith=root.path)
+                .values_list("pk", flat=True))
+    years = [REF.year - 2, REF.year - 1, REF.year]
+    per = Counter(Budget.objects.values_list("unit_id", "year"))
+    assert {u for u, _y in per} == munis and {y for _u, y in per} == set(years)
+    assert min(per.values()) >= 15
+    # Expenditure every month of the three years up to the reference date, none after it.
+    months = {(d.year, d.month) for d in Expenditure.objects.dates("date", "month")}
+    assert months == {(y, m) for y in years for m in range(1, 13)
+                      if dt.date(y, m, 1) <= REF}
+    assert not Expenditure.objects.filter(date__gt=REF).exists()
+    # In-kind lines carry their valuation; early-childhood lines are municipal money.
+    assert not Budget.objects.filter(in_kind=True, valuation_note="").exists()
+    lines = Budget.objects.filter(is_ecd_line=True)
+    assert lines.exists() and not lines.exclude(source__code="municipalidad").exists()
+    share = []
+    for year in years[:2]:
+        spent = Expenditure.objects.filter(date__year=year)
+        gov = spent.filter(source__is_government=True).aggregate(s=Sum("amount"))["s"]
+        share.append(float(gov / spent.aggregate(s=Sum("amount"))["s"]))
+    assert 0.40 < share[0] < share[1] < 0.75, share
+
+
+def test_a_full_indicator_refresh_gives_workforce_and_finance_values(synth, db, settings):
+    """The engine reads the synthetic workforce and finance: the catalogue's turnover, teams
+    trained, government share and cost per beneficiary have values for the country."""
+    from crecer.indicators import engine, queries
+    from crecer.indicators.catalogue import CATALOGUE_DIR, FIELDS, read_catalogue
+    from crecer.indicators.models import Indicator
+
+    today = dt.date.today()  # the engine keeps the months up to today: from January last year
+    settings.CRECER_INDICATOR_MONTHS = (today.year - REF.year + 1) * 12 + today.month
+    wanted = {"wf-volunteer-turnover", "hn-municipal-teams-trained",
+              "hn-government-cost-share", "hn-cost-per-beneficiary"}
+    for file in ("workforce.toml", "honduras_gates.toml"):
+        for d in read_catalogue(CATALOGUE_DIR / file):
+            if d["code"] in wanted:
+                Indicator.objects.create(code=d["code"], origin="catalogue",
+                                         **{k: d[k] for k in FIELDS if k != "code"})
+    assert Indicator.objects.count() == len(wanted)
+    engine.refresh(full=True)
+    root = OrgUnit.objects.get(code=ROOT_CODE)
+    year = str(REF.year - 1)
+    got = {v.indicator: v.value for v in queries.values(unit_ids=[root.pk], periods=[year])
+           if not v.dim}
+    assert set(got) == wanted and all(v is not None for v in got.values()), got
+    assert 5 < got["wf-volunteer-turnover"] < 30
+    assert 20 < got["hn-municipal-teams-trained"] <= 100
+    assert 45 < got["hn-government-cost-share"] < 75
+    assert 300 < got["hn-cost-per-beneficiary"] < 900
+
+
 def test_same_seed_same_data_and_replace(synth, db, tmp_path):
     report, _lines, _folder = synth
-    before = _checksum()
+    before, world_before = _checksum(), _world_checksum()
     with pytest.raises(SynthRefused):
         generate(persons=PERSONS, seed=SEED, reference_date=REF, data_dir=tmp_path, progress=None)
     # Again, generated in this process instead of a generator process: the very same rows.
     again = generate(persons=PERSONS, seed=SEED, reference_date=REF, data_dir=tmp_path,
                      progress=None, replace=True, workers=0)
     assert again.digest == report.digest and _checksum() == before
+    assert _world_checksum() == world_before
     assert again.counts == report.counts
     assert again.deleted["registry_person"] == PERSONS
+    # --replace removed the workforce and finance rows too (then wrote them again).
+    for table, name in (("workforce_worker", "workers"), ("workforce_attendance", "attendances"),
+                        ("workforce_trainingsession", "training_sessions"),
+                        ("workforce_completion", "completions"), ("finance_budget", "budgets"),
+                        ("finance_expenditure", "expenditures")):
+        assert again.deleted[table] == report.counts[name], table
     other = generate(persons=1_000, seed=SEED + 1, reference_date=REF, data_dir=tmp_path,
                      progress=None, replace=True, workers=0)
     assert other.digest != report.digest

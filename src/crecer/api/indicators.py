@@ -2,7 +2,8 @@
 
 Values are aggregates from the engine's last refresh (`crecer.indicators.queries.values`), never
 personal records. A territory outside the caller's territories (or unknown) is 404; reading
-values needs `can_view_tablero` (403 otherwise).
+values needs `can_view_tablero` (403 otherwise). Both are checked on every request; the list of
+values then comes from the caller's cache (`crecer.tablero.cache`: per user and data version).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from crecer.indicators.models import Indicator
 from crecer.indicators.sources import DIMENSIONS
 from crecer.interop import dhis2
 from crecer.interop import queries as interop_queries
+from crecer.tablero import cache as tablero_cache
 from crecer.territory.models import Kind
 
 from .errors import Invalid
@@ -145,13 +147,21 @@ def indicator_values(request, filters: Query[ValueFilters]):
     user = request.auth
     unit = interop_queries.unit_in_scope(user, code=filters.unit)  # 404 outside
     _require_viewer(user)
+    # the same question by the same user, on the same data, gets the same list (tablero.cache)
+    return tablero_cache.cached(("api-values", *tablero_cache.request_parts(request)), user,
+                                lambda: _values(user, unit, filters))
+
+
+def _values(user, unit, filters: ValueFilters) -> list[dict]:
     period_codes = _periods(filters.period)
     codes = _indicator_codes(filters.indicator)
     if filters.dim and filters.dim not in DIMENSIONS:
         raise Invalid({"dim": _("Choose one of: %(values)s.") % {"values": ", ".join(DIMENSIONS)}})
     units = {unit.pk: unit}
     if filters.children:
-        units.update({u.pk: u for u in scope.units_for(user).filter(parent=unit, kind=Kind.AREA)})
+        units.update({u.pk: u for u in scope.units_for(user).filter(parent=unit, kind=Kind.AREA)
+                      .only("id", "code", "name")})
+    refs = {pk: {"id": u.pk, "code": u.code, "name": u.name} for pk, u in units.items()}
     subpopulation = {d: getattr(filters, d) for d in DIMENSIONS if getattr(filters, d)}
     rows = indicator_queries.values(indicators=codes, unit_ids=list(units),
                                     periods=period_codes, dim=filters.dim,
@@ -159,7 +169,7 @@ def indicator_values(request, filters: Query[ValueFilters]):
     if len(rows) > VALUES_MAX:
         raise Invalid({"period": _("Too many values (%(n)s): ask for fewer periods, indicators "
                                    "or territories.") % {"n": len(rows)}})
-    return [{"indicator": r.indicator, "unit": units[r.unit_id], "period": r.period,
+    return [{"indicator": r.indicator, "unit": refs[r.unit_id], "period": r.period,
              "dim": r.dim, "dim_value": r.dim_value, "numerator": r.numerator,
              "denominator": r.denominator, "value": r.value, "approved": r.approved}
             for r in rows if r.unit_id in units]

@@ -179,7 +179,18 @@ TASKS = {
     }
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The tablero's and the indicator API's per-user cache (crecer.tablero.cache): in memory per
+# process by default; CRECER_CACHE=file shares it between processes (several web workers).
+# Entries are keyed by the data version, so the timeout only bounds edits made outside audited
+# actions (the Django admin).
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "TIMEOUT": int(os.environ.get("CRECER_CACHE_SECONDS", "600")),
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}}
+if os.environ.get("CRECER_CACHE", "").lower() == "file":
+    CACHES["default"].update(BACKEND="django.core.cache.backends.filebased.FileBasedCache",
+                             LOCATION=str(DATA_DIR / "cache"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -207,3 +218,5 @@ LOGGING = {
 CRECER_ANALYTICS_DIR = Path(os.environ.get("CRECER_ANALYTICS_DIR", DATA_DIR / "analytics"))
 CRECER_INDICATOR_MONTHS = int(os.environ.get("CRECER_INDICATOR_MONTHS", "36"))
 CRECER_INDICATORS_AUTO_REFRESH = os.environ.get("CRECER_INDICATORS_AUTO_REFRESH", "1") != "0"
+# DuckDB's memory bound for a refresh (beyond it, it spills to DATA_DIR/analytics/tmp).
+CRECER_ANALYTICS_MEMORY_LIMIT = os.environ.get("CRECER_ANALYTICS_MEMORY_LIMIT", "4GB")

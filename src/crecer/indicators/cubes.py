@@ -15,7 +15,7 @@ months and units without double counting.
 from __future__ import annotations
 
 from .expression import Aggregate, condition_sql
-from .sources import DIMENSIONS, EVENT, SOURCES, SPAN, STOCK
+from .sources import AGE_BANDS, DIMENSIONS, EVENT, SOURCES, SPAN, STOCK
 
 MACROS = """
 CREATE OR REPLACE TEMP MACRO mi(d) AS year(d) * 12 + month(d) - 1;
@@ -154,6 +154,9 @@ def create_fact_views(con) -> None:
     for statement in MACROS.split(";"):
         if statement.strip():
             con.execute(statement)
+    for statement in SEGMENT_MACROS.split(";"):
+        if statement.strip():
+            con.execute(statement)
     for name, sql in FACTS.items():
         con.execute(f"CREATE OR REPLACE TEMP VIEW f_{name} AS {sql}")
 
@@ -165,7 +168,7 @@ def _dim_columns(source: str, prefix: str = "f.") -> str:
         if dim == "programme":
             continue
         if dim == "age_band" and source == "persons":
-            out.append(f"band(f.birth_date, month_end(m.month)) AS {dim}")
+            out.append(f"{prefix}age_band AS {dim}")  # the band of the segment (see below)
         elif dim in dims:
             out.append(f"COALESCE(CAST({prefix}{dim} AS VARCHAR), 'unknown') AS {dim}")
         else:
@@ -173,48 +176,127 @@ def _dim_columns(source: str, prefix: str = "f.") -> str:
     return ", ".join(out)
 
 
-def cube_sql(agg: Aggregate, first_month: int, last_month: int) -> str:
-    """SELECT producing the cube of `agg` over months first_month..last_month."""
+# Stock sources are not expanded month by month. Each record becomes *segments*: month ranges
+# [s, e] (clipped to the window) over which everything the cube groups by is constant. Only
+# persons have more than one: their age band changes with time (evaluated at month end, see
+# `band`), so a person has one segment per band she is in during the window. `band_from(b, k)`
+# is the first month at whose end someone born on `b` is in band k or above: the band's lower
+# bound in months (`BAND_MONTHS`) after the birth month (DuckDB's date_sub counts a month end
+# as a complete month), else one month later; the band macro itself decides, so that segments
+# and `band` cannot disagree.
+BAND_MONTHS = (0, 12, 24, 36, 48, 60, 72, 84, 216, 600)  # lower bound of each of AGE_BANDS
+SEGMENT_MACROS = f"""
+CREATE OR REPLACE TEMP MACRO band_rank(x) AS
+    COALESCE(list_position({list(AGE_BANDS)}, x) - 1, 0);
+CREATE OR REPLACE TEMP MACRO band_from(b, k) AS
+    mi(b) + {list(BAND_MONTHS)}[k + 1]
+    + CASE WHEN band_rank(band(b, month_end(mi(b) + {list(BAND_MONTHS)}[k + 1]))) >= k
+           THEN 0 ELSE 1 END;
+"""
+
+
+def segments_sql(source: str, first_month: int, last_month: int) -> str:
+    """SELECT of the segments of a stock source: its fact columns (for persons, `age_band` is
+    the band during the segment) plus `s`, `e`, the first and last month, within the window."""
+    if source != "persons":
+        return (f"SELECT * FROM (SELECT f.*, greatest(f.start_m, {first_month}) AS s, "
+                f"least(f.end_m, {last_month}) AS e FROM f_{source} f) WHERE s <= e")
+    # A person counts from the month she is registered or born (whichever is later).
+    window = (f"SELECT f.*, greatest(f.start_m, COALESCE(mi(f.birth_date), f.start_m), "
+              f"{first_month}) AS lo, least(f.end_m, {last_month}) AS hi FROM f_persons f")
+    ranks = ("SELECT *, CASE WHEN birth_date IS NULL THEN 0 "
+             "ELSE band_rank(band(birth_date, month_end(lo))) END AS k0, "
+             "CASE WHEN birth_date IS NULL THEN 0 "
+             "ELSE band_rank(band(birth_date, month_end(hi))) END AS k1 "
+             f"FROM ({window}) WHERE lo <= hi")
+    per_band = f"SELECT *, CAST(unnest(range(k0, k1 + 1)) AS INTEGER) AS k FROM ({ranks})"
+    return (f"SELECT * EXCLUDE (lo, hi, k0, k1, k) FROM ("
+            f"SELECT *, CASE WHEN birth_date IS NULL THEN 'unknown' "
+            f"ELSE {list(AGE_BANDS)}[k + 1] END AS age_band, "
+            f"CASE WHEN k = k0 THEN lo ELSE band_from(birth_date, k) END AS s, "
+            f"CASE WHEN k = k1 THEN hi ELSE band_from(birth_date, k + 1) - 1 END AS e "
+            f"FROM ({per_band})) WHERE s <= e")
+
+
+def _stock_cube_sql(agg: Aggregate, first_month: int, last_month: int, where: str,
+                    weight: str, entity: str, segments: str | None) -> str:
+    """Cube of a stock source by running sums: each segment adds its weight in its first month
+    and takes it back after its last; a window SUM over the months of each group gives the
+    month-end stock, which holds until the group's next change. `n` counts the records present
+    so that a group shows exactly in the months it has records (as the month expansion did)."""
+    source = SOURCES[agg.source]
+    segments = segments or f"({segments_sql(agg.source, first_month, last_month)})"
+    seg = f"(SELECT * FROM {segments} WHERE {where})"
+    cols = f"f.unit_id, {_dim_columns(agg.source)}"
+    parts = [f"SELECT {cols}, '*' AS programme, {entity} AS entity, {weight} AS w, f.s, f.e "
+             f"FROM {seg} f"]
+    if "programme" in source.dims:
+        if agg.source == "enrolments":
+            parts.append(f"SELECT {cols}, f.programme, {entity} AS entity, {weight} AS w, "
+                         f"f.s, f.e FROM {seg} f")
+        else:
+            # The months of the segment that the household is enrolled (one segment per
+            # enrolment interval: two overlapping enrolments count twice, as before).
+            parts.append(
+                f"SELECT * FROM (SELECT {cols}, ep.programme, {entity} AS entity, {weight} AS w, "
+                f"greatest(f.s, ep.start_m) AS s, least(f.e, ep.end_m) AS e FROM {seg} f "
+                f"JOIN enrolment_months ep ON ep.household_id = f.household_id "
+                f"AND ep.start_m <= f.e AND ep.end_m >= f.s) WHERE s <= e")
+    keys = "unit_id, sex, age_band, area, ethnicity, programme, entity"
+    union = " UNION ALL ".join(parts)
+    events = (f"SELECT {keys}, s AS month, w AS dw, 1 AS dn FROM segs UNION ALL "
+              f"SELECT {keys}, e + 1 AS month, -w AS dw, -1 AS dn FROM segs "
+              f"WHERE e < {last_month}")
+    return (f"WITH segs AS ({union}), "
+            f"changes AS (SELECT {keys}, month, SUM(dw) AS dw, SUM(dn) AS dn "
+            f"FROM ({events}) GROUP BY ALL), "
+            f"running AS (SELECT {keys}, month, SUM(dw) OVER g AS v, SUM(dn) OVER g AS n, "
+            f"LEAD(month, 1, {last_month + 1}) OVER g AS next_month FROM changes "
+            f"WINDOW g AS (PARTITION BY {keys} ORDER BY month "
+            f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) "
+            f"SELECT unit_id, CAST(unnest(range(month, next_month)) AS INTEGER) AS month, "
+            f"1 AS span, sex, age_band, area, ethnicity, programme, entity, v "
+            f"FROM running WHERE n > 0")
+
+
+def cube_sql(agg: Aggregate, first_month: int, last_month: int,
+             segments: str | None = None) -> str:
+    """SELECT producing the cube of `agg` over months first_month..last_month. For a stock
+    source, `segments` may name a table holding its `segments_sql` (computed once for all the
+    aggregates of the source)."""
     source = SOURCES[agg.source]
     where = condition_sql(agg.where) if agg.where is not None else "TRUE"
-    if agg.source == "persons" and agg.where is not None:
-        # age_band of persons changes with time: it is computed per month, not stored.
-        where = where.replace('"age_band"', "band(f.birth_date, month_end(m.month))")
     if agg.func == "count":
         weight, entity = "1", "NULL"
     elif agg.func == "sum":
         weight, entity = f'f."{agg.field}"', "NULL"
     else:
         weight, entity = "1", f'CAST(f."{agg.field}" AS VARCHAR)'
-    dims = _dim_columns(agg.source)
     if source.kind == STOCK:
-        frm = (f"f_{agg.source} f JOIN months m ON m.month BETWEEN f.start_m AND f.end_m")
-        month, span = "m.month", "1"
-        extra = " AND (f.birth_date IS NULL OR f.birth_date <= month_end(m.month))" \
-            if agg.source == "persons" else ""
-    elif source.kind == SPAN:
+        return _stock_cube_sql(agg, first_month, last_month, where, weight, entity, segments)
+    dims = _dim_columns(agg.source)
+    if source.kind == SPAN:
         frm = f"(SELECT *, {SPAN_COLUMNS} FROM f_{agg.source}) f"
-        month, span, extra = "f.month", "f.span", ""
+        month, span = "f.month", "f.span"
     else:
         frm = f"f_{agg.source} f"
-        month, span, extra = "f.month", "1", ""
+        month, span = "f.month", "1"
     # A value spanning several months (a year's budget) counts while any of its months is in
     # the range: the current year's figure is shown before December.
     in_range = (f"{month} >= {first_month} AND {month} - {span} + 1 <= {last_month}"
                 if source.kind == SPAN else f"{month} BETWEEN {first_month} AND {last_month}")
     base = (f"SELECT f.unit_id, {month} AS month, {span} AS span, {dims}, "
             f"{{programme}} AS programme, {entity} AS entity, {weight} AS w "
-            f"FROM {frm}{{join}} WHERE ({where}){extra} AND {in_range}")
+            f"FROM {frm}{{join}} WHERE ({where}) AND {in_range}")
     parts = [base.format(programme="'*'", join="")]
     if "programme" in source.dims:
-        if agg.source in ("compliance", "enrolments"):
+        if agg.source == "compliance":
             parts.append(base.format(programme="f.programme", join=""))
         else:
-            at = "m.month" if source.kind == STOCK else "f.month"
             parts.append(base.format(
                 programme="ep.programme",
-                join=(f" JOIN enrolment_months ep ON ep.household_id = f.household_id "
-                      f"AND {at} BETWEEN ep.start_m AND ep.end_m")))
+                join=(" JOIN enrolment_months ep ON ep.household_id = f.household_id "
+                      "AND f.month BETWEEN ep.start_m AND ep.end_m")))
     union = " UNION ALL ".join(parts)
     group = "unit_id, month, span, sex, age_band, area, ethnicity, programme, entity"
     return f"SELECT {group}, SUM(w) AS v FROM ({union}) GROUP BY {group}"

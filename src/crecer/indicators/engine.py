@@ -28,7 +28,7 @@ from django.conf import settings
 
 from . import cubes, extract, periods
 from .expression import Aggregate, aggregates, arithmetic_sql, check
-from .sources import DIMENSIONS, SOURCES
+from .sources import DIMENSIONS, SOURCES, STOCK
 
 Progress = Callable[[str], None] | None
 
@@ -37,6 +37,19 @@ def analytics_dir() -> Path:
     path = Path(getattr(settings, "CRECER_ANALYTICS_DIR", None) or settings.DATA_DIR / "analytics")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def connect_for_refresh(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection for the refresher, with its memory bounded (CRECER_ANALYTICS_MEMORY_LIMIT):
+    what does not fit spills to a temporary folder inside the analytics folder. Row order only
+    matters where a query says ORDER BY."""
+    spill = analytics_dir() / "tmp"
+    spill.mkdir(exist_ok=True)
+    return duckdb.connect(str(path), config={
+        "memory_limit": str(getattr(settings, "CRECER_ANALYTICS_MEMORY_LIMIT", "4GB")),
+        "temp_directory": str(spill),
+        "preserve_insertion_order": False,
+    })
 
 
 def months_kept() -> int:
@@ -188,7 +201,7 @@ def refresh(*, full: bool = False, progress: Progress = None) -> RefreshReport:
         folder = analytics_dir()
         stamp = f"{time.time_ns()}"
         results = folder / f"results-{stamp}.duckdb"
-        con = duckdb.connect(str(results))
+        con = connect_for_refresh(results)
         try:
             con.execute(f"ATTACH '{folder / 'extract.duckdb'}' AS x")
             con.execute("USE x")
@@ -253,15 +266,26 @@ def _compute(con, results: Path, report: RefreshReport, say, Indicator, FrozenVa
     con.execute("CREATE TABLE term_value (term INTEGER, unit_id INTEGER, ptype VARCHAR, "
                 "period VARCHAR, dim VARCHAR, dim_value VARCHAR, v DOUBLE)")
     need = _term_dims(compiled, terms)
+    # The segments of each stock source (records cut where a person changes age band) are
+    # computed once and shared by the source's aggregates.
+    segments = {}
+    for source in sorted({agg.source for agg in terms.values()}):
+        if SOURCES[source].kind == STOCK:
+            segments[source] = f"segments_{source}"
+            con.execute(f"CREATE TEMP TABLE segments_{source} AS "
+                        f"{cubes.segments_sql(source, first, last)}")
     for key, n in term_ids.items():
         agg = terms[key]
-        con.execute(f"CREATE TABLE cube_{n} AS {cubes.cube_sql(agg, first, last)}")
+        con.execute(f"CREATE TABLE cube_{n} AS "
+                    f"{cubes.cube_sql(agg, first, last, segments.get(agg.source))}")
         con.execute(f"INSERT INTO term_value SELECT {n}, * FROM "
                     f"({cubes.rollup_all_sql(cube=f'cube_{n}', agg=agg, dims=sorted(need[key]))})")
         if "programme" in need[key]:
             sql = cubes.rollup_sql(cube=f"cube_{n}", agg=agg, dim="programme")
             con.execute(f"INSERT INTO term_value SELECT {n}, unit_id, ptype, period, "
                         f"'programme', dim_value, v FROM ({sql})")
+    for table in segments.values():
+        con.execute(f"DROP TABLE {table}")
     report.timings["cubes"] = time.perf_counter() - t0
     say(f"cubes: {len(term_ids)} aggregates")
     t0 = time.perf_counter()

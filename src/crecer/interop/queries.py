@@ -23,7 +23,7 @@ def period_error(code: str) -> str:
 
 def unit_in_scope(user, *, pk: int | str | None = None, code: str | None = None) -> OrgUnit:
     """A unit of the user's territories by id or code (case-insensitive), or 404."""
-    units = scope.units_for(user)
+    units = scope.units_for(user).defer("boundary")  # loaded only if used (it can be large)
     try:
         if pk not in (None, ""):
             unit = units.filter(pk=int(pk)).first()

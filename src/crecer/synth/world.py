@@ -276,10 +276,11 @@ def load_programmes(world: World) -> None:
 
 
 def save_staff(world: World, sink: Sink, *, persons: int, duplicate_share: float,
-               date_joined: str) -> None:
+               date_joined: str) -> dict[int, tuple[str, str]]:
     """Volunteers (one per ~25 expected households of each community), one facilitator per
     municipality and a national manager, with unusable passwords; their ids are a block taken
-    from the table's id sequence (`Writer.reserve_ids`)."""
+    from the table's id sequence (`Writer.reserve_ids`). Returns each user's (first name, last
+    name), for their worker rows (`staff.save_workforce`)."""
     rng = random.Random(f"synth-staff-{world.seed}")
     expected = persons * (1 - duplicate_share) / MEAN_FAMILY
     total_weight = world.cumulative[-1]
@@ -291,13 +292,15 @@ def save_staff(world: World, sink: Sink, *, persons: int, duplicate_share: float
     # "!" marks an unusable password (Django's convention): these accounts cannot log in until
     # an administrator sets a password.
     password = "!" + hashlib.sha256(f"synth-{world.seed}".encode()).hexdigest()[:40]
+    made: dict[int, tuple[str, str]] = {}
 
     def user(username: str, role: str, sex: str, unit_id: int) -> tuple[int, str]:
         uid = next(next_id)
-        sink.add("users", (uid, password, None, False, username, names.given_names(rng, sex),
-                           f"{names.surname(rng)} {names.surname(rng)}", "", False, True,
+        first, last = names.given_names(rng, sex), f"{names.surname(rng)} {names.surname(rng)}"
+        sink.add("users", (uid, password, None, False, username, first, last, "", False, True,
                            date_joined, role, "es"))
         sink.add("user_territories", (uid, unit_id))
+        made[uid] = (first, last)
         return uid, username
 
     world.national_manager = user(f"{USER_PREFIX}nacional", Role.NATIONAL_MANAGER,
@@ -313,3 +316,4 @@ def save_staff(world: World, sink: Sink, *, persons: int, duplicate_share: float
                 comm.volunteers.append(user(f"{USER_PREFIX}v{n:06d}", Role.VOLUNTEER,
                                             "F" if rng.random() < 0.85 else "M", comm.id))
     sink.flush()
+    return made

@@ -24,10 +24,13 @@ from crecer.accounts.models import User
 from crecer.coresponsibility.models import ComplianceCheck
 from crecer.deliveries.models import Delivery, StockMovement
 from crecer.fieldwork.models import Contact
+from crecer.finance.models import Budget, Expenditure
 from crecer.programmes.models import Enrolment
 from crecer.referrals.models import Referral, ReferralEvent
+from crecer.registry import fts
 from crecer.registry.models import Household, Person, PersonRole, Relationship
 from crecer.territory.models import PopulationEstimate
+from crecer.workforce.models import Attendance, Completion, TrainingSession, Worker
 
 STAMPS = ("id", "created_at", "updated_at")
 # The columns each generator row carries, in this order (auto-increment ids are left to the
@@ -67,6 +70,19 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
                                "person_id", "compliant", "source", "evidence_ref", "reason",
                                "checked_by_id"),
     PopulationEstimate: ("unit_id", "year", "sex", "age_band", "value"),
+    Worker: STAMPS + ("user_id", "given_names", "surnames", "kind", "institution_id",
+                      "territory_id", "start_date", "leave_date", "leave_reason",
+                      "certification_level", "career_stage"),
+    TrainingSession: STAMPS + ("module_id", "trainer_id", "territory_id", "date", "mode",
+                               "trainer_is_local_staff", "notes", "recorded_by_id"),
+    Attendance: STAMPS + ("session_id", "worker_id", "attended", "score"),
+    Completion: STAMPS + ("worker_id", "curriculum_id", "completed_on", "certified",
+                          "certified_on", "certified_by_id"),
+    Budget: STAMPS + ("unit_id", "year", "category", "source_id", "amount", "in_kind",
+                      "valuation_note", "is_ecd_line", "note", "entered_by_id"),
+    Expenditure: STAMPS + ("unit_id", "date", "category", "source_id", "amount", "in_kind",
+                           "valuation_note", "description", "group_purchase_id",
+                           "entered_by_id"),
 }
 # Short names used by the generators and the report.
 TABLES: dict[str, type[models.Model]] = {
@@ -75,6 +91,8 @@ TABLES: dict[str, type[models.Model]] = {
     "enrolments": Enrolment, "contacts": Contact, "stock_movements": StockMovement,
     "deliveries": Delivery, "referrals": Referral, "referral_events": ReferralEvent,
     "compliance_checks": ComplianceCheck, "population_estimates": PopulationEstimate,
+    "workers": Worker, "training_sessions": TrainingSession, "attendances": Attendance,
+    "completions": Completion, "budgets": Budget, "expenditures": Expenditure,
 }
 
 
@@ -88,6 +106,8 @@ PARENTS: dict[str, tuple[str, ...]] = {
     "stock_movements": ("users",), "deliveries": ("households", "stock_movements", "users"),
     "referrals": ("persons", "households", "users"), "referral_events": ("referrals", "users"),
     "compliance_checks": ("households", "persons", "users"),
+    "workers": ("users",), "training_sessions": ("workers", "users"),
+    "attendances": ("training_sessions", "workers"), "completions": ("workers", "users"),
 }
 
 
@@ -242,6 +262,17 @@ class SQLiteWriter(Writer):
             cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE "
                         f"'CREATE INDEX %%' AND tbl_name IN ({marks}) ORDER BY name", db_tables)
             return [(name, sql) for name, sql in cur.fetchall()]
+
+    # The triggers that keep the person search index (registry/fts.py) in step are dropped
+    # with the indexes and saved with them; the index is rebuilt once when they come back.
+    def drop_indexes(self, tables: list[str]) -> list[tuple[str, str]]:
+        saved = super().drop_indexes(tables)
+        return saved + (fts.drop_sync_triggers() if "persons" in tables else [])
+
+    def create_indexes(self, saved: list[tuple[str, str]]) -> int:
+        triggers = [s for s in saved if fts.is_sync_trigger(s[0])]
+        made = super().create_indexes([s for s in saved if not fts.is_sync_trigger(s[0])])
+        return made + fts.restore_sync_triggers(triggers)
 
 
 class PostgresWriter(Writer):

@@ -46,7 +46,8 @@ def other_roots(user, unit: OrgUnit) -> list[OrgUnit]:
 
 def unit_for(user, unit_id: int) -> OrgUnit:
     """The territory, or 404 when it is outside the user's subtrees (or a service point)."""
-    unit = OrgUnit.objects.filter(pk=unit_id, kind=Kind.AREA).first()
+    # without its boundary (a country's GeoJSON can weigh megabytes; the map draws the units below)
+    unit = OrgUnit.objects.filter(pk=unit_id, kind=Kind.AREA).defer("boundary").first()
     if unit is None or not scope.covers(user, unit):
         raise Http404
     return unit
