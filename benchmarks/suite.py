@@ -131,22 +131,29 @@ def serve(run: Run, info: dict, args) -> None:
         for c in codes for u in info["codes"]]
     requests = 60 if run.smoke else 600
     peaks: list[float] = []
-    with load.servers(CRECER, run.env, args.processes, peaks=peaks) as bases:
-        for base in bases:  # warm-up: first requests build templates and schemas
-            session = load.login(base, NATIONAL, PASSWORD)
-            for path in pages[:2]:
-                session.open(base + path).read()
-            load.bearer(national).open(base + api[0]).read()
-        for clients in (10, 50):
-            run.figures[f"tablero_{clients}"] = load.load(
-                pages, bases, clients, requests, lambda b: load.login(b, NATIONAL, PASSWORD))
-            run.figures[f"api_{clients}"] = load.load(
-                api, bases, clients, requests, lambda b: load.bearer(national))
-            print(f"    {clients} clients: tablero p95 "
-                  f"{run.figures[f'tablero_{clients}']['p95']:.0f} ms, API p95 "
-                  f"{run.figures[f'api_{clients}']['p95']:.0f} ms", flush=True)
-        run.figures["sync"] = sync_ingest(bases, info["volunteers"], token,
-                                          rounds=1 if run.smoke else 4)
+    # First with the page cache off (every request computes its page), then as deployed (a
+    # page seen since the last change of data comes from the per-user cache).
+    for mode in ("off", "on"):
+        env = {**run.env, "CRECER_CACHE": mode}
+        with load.servers(CRECER, env, args.processes, peaks=peaks) as bases:
+            # One session per server, logged in before the clock starts (password hashing is
+            # deliberately slow); every page and API read once, so caches start warm.
+            sessions = {base: load.login(base, NATIONAL, PASSWORD) for base in bases}
+            for base in bases:
+                for path in pages:
+                    sessions[base].open(base + path).read()
+                for path in api:
+                    load.bearer(national).open(base + path).read()
+            for clients in (10, 50):
+                tab = run.figures[f"tablero_{clients}_{mode}"] = load.load(
+                    pages, bases, clients, requests, sessions.get)
+                out = run.figures[f"api_{clients}_{mode}"] = load.load(
+                    api, bases, clients, requests, lambda b: load.bearer(national))
+                print(f"    cache {mode}, {clients} clients: tablero p95 {tab['p95']:.0f} ms, "
+                      f"API p95 {out['p95']:.0f} ms", flush=True)
+            if mode == "on":
+                run.figures["sync"] = sync_ingest(bases, info["volunteers"], token,
+                                                  rounds=1 if run.smoke else 4)
     run.figures["server_peak_mb"] = max(peaks) if peaks else None
 
 
@@ -156,9 +163,11 @@ def sync_ingest(bases: list[str], volunteers: list[dict], token, rounds: int) ->
     created, errors, latencies, reasons = 0, 0, [], {}
     lock = threading.Lock()
 
+    tokens = [token(vol["username"]) for vol in volunteers]  # before the clock starts
+
     def phone(n: int, vol: dict) -> None:
         nonlocal created, errors
-        opener, base = load.bearer(token(vol["username"])), bases[n % len(bases)]
+        opener, base = load.bearer(tokens[n]), bases[n % len(bases)]
         for r in range(rounds):
             items = [{"id": str(uuid.uuid4()), "kind": "home_visit",
                       "household_id": vol["households"][i % len(vol["households"])],

@@ -180,7 +180,8 @@ TASKS = {
 }
 
 # The tablero's and the indicator API's per-user cache (crecer.tablero.cache): in memory per
-# process by default; CRECER_CACHE=file shares it between processes (several web workers).
+# process by default; CRECER_CACHE=file shares it between processes (several web workers),
+# CRECER_CACHE=off turns it off.
 # Entries are keyed by the data version, so the timeout only bounds edits made outside audited
 # actions (the Django admin).
 CACHES = {"default": {
@@ -191,6 +192,8 @@ CACHES = {"default": {
 if os.environ.get("CRECER_CACHE", "").lower() == "file":
     CACHES["default"].update(BACKEND="django.core.cache.backends.filebased.FileBasedCache",
                              LOCATION=str(DATA_DIR / "cache"))
+elif os.environ.get("CRECER_CACHE", "").lower() == "off":  # every page computed (benchmarks)
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
