@@ -58,6 +58,8 @@ def parse_args(argv=None):
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--chart", help="write the growth chart (SVG) here")
     parser.add_argument("--markdown", help="write the results table (Markdown) here")
+    parser.add_argument("--report", nargs="+", metavar="JSON",
+                        help="measure nothing: table and chart of earlier runs' --json files")
     return parser.parse_args(argv)
 
 
@@ -218,8 +220,21 @@ def machine() -> str:
             f"{platform.machine()}, Python {platform.python_version()}, DuckDB {duckdb.__version__}")
 
 
+def write(args, results: list[dict]) -> None:
+    results = sorted(results, key=lambda r: (r["backend"] != "sqlite", r["persons"]))
+    table, targets = report.markdown(results), report.targets(results)
+    print("\n" + table + "\n\n" + targets)
+    if args.markdown:
+        Path(args.markdown).write_text(table + "\n\n" + targets + "\n")
+    if args.chart:
+        report.chart(results, args.chart)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.report:
+        write(args, [r for f in args.report for r in json.loads(Path(f).read_text())["results"]])
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([10_000_000] if args.large else [])
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     results, started = [], time.perf_counter()
@@ -245,15 +260,10 @@ def main(argv=None) -> int:
                 cluster.__exit__(None, None, None)
     doc = {"machine": machine(), "date": dt.date.today().isoformat(), "smoke": args.smoke,
            "seconds": time.perf_counter() - started, "results": results}
-    table = report.markdown(results)
-    print("\n" + table + "\n\n" + report.targets(results))
-    print(f"\nsuite took {doc['seconds'] / 60:.1f} min")
     if args.json:
         Path(args.json).write_text(json.dumps(doc, indent=1, default=str))
-    if args.markdown:
-        Path(args.markdown).write_text(table + "\n\n" + report.targets(results) + "\n")
-    if args.chart:
-        report.chart(results, args.chart)
+    write(args, results)
+    print(f"\nsuite took {doc['seconds'] / 60:.1f} min")
     return 0
 
 
