@@ -270,7 +270,10 @@ def find_candidates(user, data: dict, *, limit: int = 5, exclude_ids: Iterable =
     excluded = {str(x) for x in exclude_ids}
     rows: dict[Any, dict[str, Any]] = {}
     for q in blocks(rec):
-        for row in base.filter(q).values(*VALUE_FIELDS, "merged_into_id")[:BLOCK_LIMIT]:
+        # The block as a subquery on its own index, then the scope: written as one join,
+        # SQLite (with statistics) walks the user's territories instead, a scan at national scope.
+        block = base.filter(pk__in=Person.objects.filter(q).values("pk"))
+        for row in block.values(*VALUE_FIELDS, "merged_into_id")[:BLOCK_LIMIT]:
             if row["merged_into_id"] is None and str(row["pk"]) not in excluded:
                 rows.setdefault(row["pk"], row)
     scored: list[tuple[float, Any, list[str]]] = []
