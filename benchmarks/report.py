@@ -12,6 +12,8 @@ def _size(n: int) -> str:
 def _lat(r: dict | None) -> str:
     if not r:
         return "–"
+    if "p50" not in r:  # a figure kept from a log: p95 only
+        return f"– / {r['p95']:.0f} / – ms"
     errors = f", **{r['errors']} errors**" if r.get("errors") else ""
     return (f"{r['p50']:.0f} / {r['p95']:.0f} / {r['p99']:.0f} ms ({r['rps']:.0f} req/s"
             f"{errors})")
@@ -49,7 +51,7 @@ ROWS = [
     ("indicator API computed, 50 clients", lambda f: _lat(f.get("api_50_off"))),
     ("indicator API cached, 10 clients", lambda f: _lat(f.get("api_10_on"))),
     ("indicator API cached, 50 clients", lambda f: _lat(f.get("api_50_on"))),
-    ("web server peak (per process)", lambda f: f"{f.get('server_peak_mb') or 0:,.0f} MB"),
+    ("web server peak (per process)", lambda f: f"{f['server_peak_mb']:,.0f} MB"),
     ("sync ingest (4 phones × batches of 500)",
      lambda f: (f"{f['sync']['per_second']:,.0f} contacts/s (batch p95 "
                 f"{f['sync']['p95']:,.0f} ms; {f['sync']['refused']} refused)")),
