@@ -270,9 +270,11 @@ def find_candidates(user, data: dict, *, limit: int = 5, exclude_ids: Iterable =
     excluded = {str(x) for x in exclude_ids}
     rows: dict[Any, dict[str, Any]] = {}
     for q in blocks(rec):
-        # The block as a subquery on its own index, then the scope: written as one join,
-        # SQLite (with statistics) walks the user's territories instead, a scan at national scope.
-        block = base.filter(pk__in=Person.objects.filter(q).values("pk"))
+        # On SQLite, the block as a subquery on its own index, then the scope: written as one
+        # join, SQLite (with statistics) walks the user's territories instead, a scan at national
+        # scope. PostgreSQL plans the join well (and the subquery form badly without statistics).
+        block = (base.filter(pk__in=Person.objects.filter(q).values("pk"))
+                 if connection.vendor == "sqlite" else base.filter(q))
         for row in block.values(*VALUE_FIELDS, "merged_into_id")[:BLOCK_LIMIT]:
             if row["merged_into_id"] is None and str(row["pk"]) not in excluded:
                 rows.setdefault(row["pk"], row)
